@@ -1,0 +1,29 @@
+# Two entry points for a fresh machine with Python 3.11 and pip (see README.md):
+#   make demo   set up .venv, train the default model on the data at hand, print samples
+#   make test   set up .venv, run the whole test suite
+# Both reuse .venv; it is rebuilt only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+RUN_DIR ?= runs/default
+
+.PHONY: demo test benchmark-train clean
+
+demo: $(STAMP)
+	$(VENV)/bin/python -m train --out $(RUN_DIR)
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+benchmark-train: $(STAMP)
+	$(VENV)/bin/python benchmarks/train_speed_memory.py --epochs 5
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e ".[train,export,dev]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) runs

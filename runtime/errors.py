@@ -1,0 +1,10 @@
+"""The runtime's named exceptions. Each message says what was expected and what was found."""
+
+
+class VocabularyError(ValueError):
+    """A vocabulary file or list is malformed (not a JSON list of unique strings, wrong
+    reserved tokens, ...)."""
+
+
+class TokenizationError(ValueError):
+    """Text cannot be tokenized as asked (unknown level, non-string input, ...)."""

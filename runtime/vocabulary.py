@@ -1,0 +1,108 @@
+"""Token <-> id mapping, saved as a JSON list where a token's position is its id.
+
+The first four entries are always the reserved tokens, in this order:
+    0 <pad>    padding (never predicted; masked out of the loss)
+    1 <start>  first decoder input
+    2 <end>    the decoder emits it to stop
+    3 <unk>    any token not in the vocabulary
+"""
+
+import collections
+import json
+
+from runtime.atomic import write_text_atomic
+from runtime.errors import VocabularyError
+
+PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
+RESERVED = (PAD, START, END, UNK)
+PAD_ID, START_ID, END_ID, UNK_ID = range(4)
+
+
+class Vocabulary:
+    """An immutable list of unique tokens; `ids[token]` is the token's position."""
+
+    def __init__(self, tokens):
+        tokens = list(tokens)
+        _check_tokens(tokens)
+        self.tokens = tuple(tokens)
+        self.ids = {token: index for index, token in enumerate(tokens)}
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def __eq__(self, other):
+        return isinstance(other, Vocabulary) and self.tokens == other.tokens
+
+    def __repr__(self):
+        return f"Vocabulary({len(self)} tokens)"
+
+    @classmethod
+    def build(cls, token_sequences, min_frequency=1, max_size=None):
+        """Count tokens; keep those seen >= min_frequency times, most frequent first (ties in
+        code point order, so the result depends only on the data), at most max_size in all
+        (reserved tokens included)."""
+        if min_frequency < 1:
+            raise VocabularyError(f"min_frequency must be >= 1, got {min_frequency}")
+        if max_size is not None and max_size <= len(RESERVED):
+            raise VocabularyError(
+                f"max_size must exceed the {len(RESERVED)} reserved tokens, got {max_size}")
+        counts = collections.Counter(t for sequence in token_sequences for t in sequence)
+        for token in RESERVED:
+            counts.pop(token, None)  # a literal "<end>" in the data must not alias the reserved id
+        kept = sorted((t for t, n in counts.items() if n >= min_frequency),
+                      key=lambda t: (-counts[t], t))
+        if max_size is not None:
+            kept = kept[: max_size - len(RESERVED)]
+        return cls(RESERVED + tuple(kept))
+
+    def encode(self, tokens):
+        """Token strings -> ids; unknown tokens become UNK_ID."""
+        return [self.ids.get(token, UNK_ID) for token in tokens]
+
+    def decode(self, ids):
+        """Ids -> token strings, stopping at the first END and leaving out PAD/START."""
+        out = []
+        for index in ids:
+            index = int(index)
+            if not 0 <= index < len(self.tokens):
+                raise VocabularyError(f"token id {index} is outside 0..{len(self.tokens) - 1}")
+            if index == END_ID:
+                break
+            if index not in (PAD_ID, START_ID):
+                out.append(self.tokens[index])
+        return out
+
+    def save(self, path):
+        """Write atomically: a reader sees the old file or the new one, never half."""
+        write_text_atomic(path, json.dumps(list(self.tokens), ensure_ascii=False, indent=0))
+
+    @classmethod
+    def load(cls, path):
+        try:
+            with open(path, encoding="utf-8") as f:
+                tokens = json.load(f)
+        except json.JSONDecodeError as error:
+            raise VocabularyError(f"{path}: not valid JSON ({error})") from None
+        except UnicodeDecodeError as error:
+            raise VocabularyError(f"{path}: not UTF-8 text ({error.reason})") from None
+        if not isinstance(tokens, list):
+            raise VocabularyError(f"{path}: expected a JSON list of strings, "
+                                  f"got a JSON {type(tokens).__name__}")
+        try:
+            return cls(tokens)
+        except VocabularyError as error:
+            raise VocabularyError(f"{path}: {error}") from None
+
+
+def _check_tokens(tokens):
+    if not all(isinstance(t, str) for t in tokens):
+        raise VocabularyError("a vocabulary must be a list of strings")
+    if tuple(tokens[: len(RESERVED)]) != RESERVED:
+        raise VocabularyError(
+            f"a vocabulary must start with {list(RESERVED)}, got {tokens[: len(RESERVED)]}")
+    seen = set()
+    for index, token in enumerate(tokens):
+        if token in seen:
+            raise VocabularyError(f"token {token!r} appears twice (again at id {index})")
+        seen.add(token)
+

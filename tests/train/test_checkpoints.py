@@ -1,0 +1,82 @@
+"""Checkpoint commits with a stand-in model (no TensorFlow needed)."""
+
+import json
+import os
+
+import pytest
+
+from train.callbacks import EpochEnd
+from train.checkpoints import BEST_MODEL, LAST_MODEL, CheckpointStore, TrainingState
+from train.config import make_config
+from train.errors import RunDirError
+
+
+class FakeModel:
+    def __init__(self, weights):
+        self.weights = weights
+
+    def save(self, path):
+        with open(path, "w") as f:
+            f.write(self.weights)
+
+
+def read(folder, name):
+    with open(os.path.join(folder, name)) as f:
+        return f.read()
+
+
+def commit(store, state, val_loss, weights, previous):
+    improved = state.record({"loss": 1.0, "val_loss": val_loss})
+    return store.commit(FakeModel(weights), state, improved, previous)
+
+
+def test_only_the_latest_checkpoint_is_kept_and_best_is_carried(tmp_path):
+    store, state = CheckpointStore(str(tmp_path)), TrainingState()
+    first = commit(store, state, 2.0, "w1", None)
+    second = commit(store, state, 3.0, "w2", first)  # worse: best stays w1
+    assert os.listdir(tmp_path) == ["epoch-0002"]
+    assert read(second, LAST_MODEL) == "w2" and read(second, BEST_MODEL) == "w1"
+    path, loaded = store.latest()
+    assert path == second and loaded == state
+    assert (loaded.best_epoch, loaded.epochs_without_improvement) == (1, 1)
+
+
+def test_leftovers_of_an_interrupted_commit_are_ignored_and_removed(tmp_path):
+    store, state = CheckpointStore(str(tmp_path)), TrainingState()
+    done = commit(store, state, 2.0, "w1", None)
+    os.makedirs(tmp_path / ".tmp-crashed")
+    (tmp_path / ".tmp-crashed" / LAST_MODEL).write_text("half")
+    assert store.latest()[0] == done
+    assert os.listdir(tmp_path) == ["epoch-0001"]
+
+
+def test_damaged_state_is_a_clear_error(tmp_path):
+    store = CheckpointStore(str(tmp_path))
+    path = commit(store, TrainingState(), 2.0, "w1", None)
+    with open(os.path.join(path, "state.json"), "w") as f:
+        f.write('{"epoch": 1, "hist')
+    with pytest.raises(RunDirError, match="checkpoint .*epoch-0001 is damaged"):
+        store.latest()
+
+
+@pytest.mark.parametrize("options, losses, reason", [
+    (dict(epochs=2, patience=0), [1.0, 0.9], "epochs"),
+    (dict(epochs=9, patience=2), [1.0, 1.1, 1.2], "early_stopping"),
+    (dict(epochs=9, patience=2), [1.0, 1.1, 0.9], ""),
+])
+def test_stop_reasons(tmp_path, options, losses, reason):
+    state = TrainingState()
+    callback = EpochEnd(make_config(**options), CheckpointStore(str(tmp_path)), state, None,
+                        publish=lambda state, checkpoint: None)
+    model = FakeModel("w")
+    model.stop_training = False
+    callback.set_model(model)
+    for epoch, loss in enumerate(losses):
+        callback.on_epoch_begin(epoch)
+        callback.on_epoch_end(epoch, {"loss": loss, "val_loss": loss})
+    assert state.stop_reason == reason and callback.model.stop_training == bool(reason)
+    assert json.loads(read(store_latest(tmp_path), "state.json"))["stop_reason"] == reason
+
+
+def store_latest(folder):
+    return CheckpointStore(str(folder)).latest()[0]

@@ -1,0 +1,60 @@
+"""The training model and the inference models derived from it by layer name."""
+
+import keras
+import numpy as np
+import pytest
+
+from train import model as names
+from train.config import make_config
+from train.model import build_inference_models, build_training_model
+
+
+@pytest.fixture(scope="module", params=[0, 8], ids=["one-hot", "embedding"])
+def model(request):
+    keras.utils.set_random_seed(0)
+    config = make_config(level="char", embedding_dim=request.param, latent_dim=16)
+    return build_training_model(config, source_vocab_size=11, target_vocab_size=13)
+
+
+def test_every_layer_and_input_is_named(model):
+    assert {layer.name for layer in model.layers} == {
+        names.ENCODER_TOKENS, names.DECODER_TOKENS, names.ENCODER_EMBEDDING,
+        names.ENCODER_LSTM, names.DECODER_EMBEDDING, names.DECODER_LSTM, names.DECODER_SOFTMAX}
+
+
+def test_one_hot_embedding_is_a_frozen_identity():
+    config = make_config(level="char", embedding_dim=0, latent_dim=4)
+    model = build_training_model(config, 6, 7)
+    embedding = model.get_layer(names.ENCODER_EMBEDDING)
+    assert not embedding.trainable
+    np.testing.assert_array_equal(embedding.get_weights()[0], np.eye(6))
+
+
+def test_step_by_step_decoding_reproduces_the_training_model(model):
+    rng = np.random.default_rng(0)
+    source = rng.integers(4, 11, (3, 5)).astype(np.int32)
+    target = rng.integers(1, 13, (3, 6)).astype(np.int32)
+    expected = np.asarray(model([source, target]))  # (3, 6, 13)
+    encoder, decoder_step = build_inference_models(model)
+    state_h, state_c = (np.asarray(x) for x in encoder(source))
+    for step in range(target.shape[1]):
+        outputs = decoder_step([target[:, step:step + 1], state_h, state_c])
+        probabilities, state_h, state_c = (np.asarray(x) for x in outputs)
+        np.testing.assert_allclose(np.asarray(probabilities), expected[:, step], atol=1e-6)
+
+
+def test_padding_does_not_change_the_encoding(model):
+    encoder, _ = build_inference_models(model)
+    short = np.array([[5, 6, 7]], dtype=np.int32)
+    padded = np.array([[5, 6, 7, 0, 0, 0], [8, 9, 10, 4, 5, 6]], dtype=np.int32)
+    alone = [np.asarray(x) for x in encoder(short)]
+    batched = [np.asarray(x) for x in encoder(padded)]
+    for a, b in zip(alone, batched):
+        np.testing.assert_allclose(b[0], a[0], atol=1e-6)
+
+
+def test_inference_models_find_layers_by_name_not_position(model):
+    encoder, decoder_step = build_inference_models(model)
+    assert encoder.get_layer(names.ENCODER_LSTM) is model.get_layer(names.ENCODER_LSTM)
+    assert [t.name for t in decoder_step.inputs] == [
+        names.STEP_TOKEN, names.STEP_STATE_H, names.STEP_STATE_C]

@@ -1,0 +1,106 @@
+"""python -m train --data PATH --out RUN_DIR [options]: train, or resume, a seq2seq model.
+
+A thin CLI over train.trainer.train: parses options, prints sample outputs, and turns the
+project's named errors into one-line messages with exit status 2.
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
+
+from runtime.errors import VocabularyError
+from train.config import PRESETS, TrainConfig, make_config
+from train.errors import ConfigError, DataError, RunDirError
+
+_HELP = {
+    "data": "pairs file, .txt or .zip (default: ../shared/data/fra-eng/fra.txt beside the "
+            "project, else the manythings.org fra-eng.zip download)",
+    "data_format": "anki (input<TAB>target) or cornell (movie_lines.txt); default: detect",
+    "encoding": "text encoding (default: utf-8 for anki, iso-8859-1 for cornell)",
+    "num_samples": "use the first N pairs that pass the length limits",
+    "max_input_length": "skip pairs whose input has more tokens (0 = no limit)",
+    "max_target_length": "skip pairs whose target has more tokens (0 = no limit)",
+    "val_fraction": "fraction of the pairs held out for validation",
+    "val_split": "validation pairs chosen at random (with --seed) or the last ones",
+    "level": "tokens are characters (keras-io) or words",
+    "min_frequency": "rarer tokens become <unk>",
+    "max_vocab_size": "most frequent tokens kept, 4 reserved included (0 = all)",
+    "embedding_dim": "embedding size (0 = one-hot inputs, as keras-io)",
+    "latent_dim": "LSTM units, the size of the states h and c",
+    "patience": "stop after this many epochs without a better validation loss (0 = never)",
+    "time_budget_minutes": "stop before an epoch that would overrun this budget (0 = none)",
+    "seed": "makes the split, the batches and the weights repeatable",
+}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="run directory (created; rerun to resume)")
+    parser.add_argument("--preset", default="default", choices=sorted(PRESETS),
+                        help="defaults to start from; explicit options override them")
+    parser.add_argument("--samples", type=int, default=5,
+                        help="validation sentences to translate after training")
+    parser.add_argument("--quiet", action="store_true", help="no Keras progress output")
+    for field in dataclasses.fields(TrainConfig):
+        if field.name == "preset":
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        if field.type is bool or isinstance(field.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
+                                help=_HELP.get(field.name))
+        else:
+            parser.add_argument(flag, type=type(field.default), default=None,
+                                help=_HELP.get(field.name))
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"preset"}
+    overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    try:
+        config = make_config(args.preset, **overrides)
+        from train.trainer import train  # imports TensorFlow: after the options are known good
+
+        result = train(config, args.out, verbose=0 if args.quiet else "auto")
+        _print_summary(result, config, args.samples)
+    except (ConfigError, DataError, RunDirError, VocabularyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: rerun the same command to resume from the last completed "
+              f"epoch in {args.out}", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _print_summary(result, config, samples):
+    from train.decode import translate
+    from train.model import build_inference_models
+    from train.trainer import load_best_model
+
+    state = result.state
+    print(f"trained {state.epoch} epochs (stopped by: {state.stop_reason or 'interruption'}); "
+          f"best validation loss {state.best_val_loss:.4f} at epoch {state.best_epoch}; "
+          f"run directory: {result.run.path}")
+    if samples <= 0 or not state.epoch:
+        return
+    encoder, decoder_step = build_inference_models(load_best_model(result.run.path))
+    pairs = result.data.validation.texts[:samples]
+    max_length = result.data.stats()["max_target_length"]
+    outputs = translate(encoder, decoder_step, [source for source, _ in pairs], config,
+                        result.data.source_vocab, result.data.target_vocab, max_length)
+    print("sample outputs on validation pairs (input -> model | reference):")
+    for (source, reference), output in zip(pairs, outputs):
+        print(f"  {source} -> {output} | {reference}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""What happens at the end of every epoch: record, decide whether to stop, checkpoint,
+publish the run's outputs. Everything a resumed run needs is committed before the next
+epoch starts."""
+
+import time
+
+import keras
+
+
+class EpochEnd(keras.callbacks.Callback):
+    def __init__(self, config, store, state, checkpoint, publish):
+        super().__init__()
+        self.config, self.store, self.state = config, store, state
+        self.checkpoint = checkpoint  # folder of the last committed checkpoint, or None
+        self.publish = publish        # publish(state, checkpoint_folder)
+        self.started = self.epoch_started = time.monotonic()
+
+    def on_train_begin(self, logs=None):
+        self.started = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = {**logs, "epoch_seconds": time.monotonic() - self.epoch_started}
+        improved = self.state.record(logs)
+        self.state.stop_reason = self._stop_reason()
+        self.checkpoint = self.store.commit(self.model, self.state, improved, self.checkpoint)
+        self.publish(self.state, self.checkpoint)
+        if self.state.stop_reason:
+            self.model.stop_training = True
+
+    def _stop_reason(self):
+        config, state = self.config, self.state
+        if state.epoch >= config.epochs:
+            return "epochs"
+        if config.patience and state.epochs_without_improvement >= config.patience:
+            return "early_stopping"
+        now = time.monotonic()
+        last_epoch = now - self.epoch_started
+        if config.time_budget_minutes and now - self.started + last_epoch > config.time_budget_minutes * 60:
+            return "time_budget"  # the next epoch would likely overrun the budget
+        return ""

@@ -1,0 +1,112 @@
+"""Everything a training run needs, in one dataclass; saved as RUN_DIR/config.json.
+
+Presets give defaults; any explicitly set option overrides them. `validate` turns
+out-of-range or contradictory settings into a one-line ConfigError.
+"""
+
+import dataclasses
+
+from runtime.tokenize import LEVELS
+from train.errors import ConfigError
+from train.sources import FORMATS
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    # data
+    data: str = ""                  # pairs file (.txt or .zip); "" = shared copy or download
+    data_format: str = "auto"       # "anki", "cornell" or "auto" (detected from the file)
+    encoding: str = ""              # "" = utf-8 for anki, iso-8859-1 for cornell
+    strict: bool = False            # a malformed line is an error instead of a counted skip
+    num_samples: int = 20000        # use the first N pairs that pass the length limits
+    max_input_length: int = 0       # in tokens; longer pairs are skipped (0 = no limit)
+    max_target_length: int = 0      # in tokens, before the added start/end (0 = no limit)
+    val_fraction: float = 0.1       # held out for validation
+    val_split: str = "random"       # "random" (seeded) or "last" (the tail, as Keras's
+                                    # validation_split takes it)
+    # tokens
+    level: str = "word"             # "char" (keras-io) or "word"
+    lowercase: bool = True
+    min_frequency: int = 1          # word level: rarer tokens become <unk>
+    max_vocab_size: int = 0         # reserved tokens included (0 = no limit)
+    # model
+    embedding_dim: int = 128        # 0 = one-hot inputs (a frozen identity embedding)
+    latent_dim: int = 256           # LSTM units; also the size of each state h and c
+    # optimisation
+    optimizer: str = "adam"         # "adam" or "rmsprop"
+    learning_rate: float = 0.001
+    batch_size: int = 64
+    epochs: int = 30
+    patience: int = 3               # early stopping on validation loss (0 = off)
+    time_budget_minutes: float = 0  # stop before an epoch that would overrun it (0 = off)
+    seed: int = 1337
+    preset: str = "default"
+
+
+PRESETS = {
+    "default": {},
+    # The keras-io lstm_seq2seq example's model and hyperparameters.
+    "keras-io": dict(num_samples=10000, level="char", lowercase=False, embedding_dim=0,
+                     latent_dim=256, batch_size=64, optimizer="rmsprop", epochs=100,
+                     patience=0, val_fraction=0.2, val_split="last"),
+}
+OPTIMIZERS = ("adam", "rmsprop")
+VAL_SPLITS = ("random", "last")
+# Changing these between a run and its resumption is fine; anything else is another model.
+SCHEDULE_FIELDS = ("epochs", "patience", "time_budget_minutes")
+
+
+def make_config(preset="default", **overrides):
+    """Preset defaults, then `overrides` (only the options a user actually set)."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise ConfigError(f"unknown options: {unknown}")
+    config = TrainConfig(preset=preset, **{**PRESETS[preset], **overrides})
+    validate(config)
+    return config
+
+
+def validate(config):
+    c = config
+    checks = [  # (holds, fields it is about, what must be true)
+        (c.data_format in FORMATS, "data_format", f"must be one of {FORMATS}"),
+        (c.level in LEVELS, "level", f"must be one of {LEVELS}"),
+        (c.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}"),
+        (c.num_samples >= 2, "num_samples", "must be >= 2 (one to train, one to validate)"),
+        (0 < c.val_fraction < 1, "val_fraction", "must be strictly between 0 and 1"),
+        (c.val_split in VAL_SPLITS, "val_split", f"must be one of {VAL_SPLITS}"),
+        (c.max_input_length >= 0, "max_input_length", "must be >= 0 (0 = no limit)"),
+        (c.max_target_length >= 0, "max_target_length", "must be >= 0 (0 = no limit)"),
+        (c.min_frequency >= 1, "min_frequency", "must be >= 1"),
+        (c.max_vocab_size == 0 or c.max_vocab_size > 4, "max_vocab_size",
+         "must exceed the 4 reserved tokens (or be 0 for no limit)"),
+        (c.embedding_dim >= 0, "embedding_dim", "must be >= 0 (0 = one-hot inputs)"),
+        (c.latent_dim >= 1, "latent_dim", "must be >= 1"),
+        (c.learning_rate > 0, "learning_rate", "must be > 0"),
+        (c.batch_size >= 1, "batch_size", "must be >= 1"),
+        (c.epochs >= 1, "epochs", "must be >= 1"),
+        (c.patience >= 0, "patience", "must be >= 0 (0 = no early stopping)"),
+        (c.time_budget_minutes >= 0, "time_budget_minutes", "must be >= 0 (0 = no budget)"),
+    ]
+    for holds, field, requirement in checks:
+        if not holds:
+            raise ConfigError(f"{field} {requirement}, got {getattr(c, field)!r}")
+
+
+def identity_changes(saved, requested):
+    """Fields (other than the schedule's) whose values differ: [(name, saved, requested)]."""
+    return [(f.name, getattr(saved, f.name), getattr(requested, f.name))
+            for f in dataclasses.fields(TrainConfig)
+            if f.name not in SCHEDULE_FIELDS
+            and getattr(saved, f.name) != getattr(requested, f.name)]
+
+
+def from_dict(values):
+    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"config.json has unknown fields {unknown}")
+    return TrainConfig(**values)

@@ -1,0 +1,111 @@
+"""Text pairs -> token ids: tokenize, filter by length, take N, split, build vocabularies.
+
+Vocabularies are built from the training split only, so validation measures what a user
+will see on new text (unseen tokens become <unk>).
+"""
+
+import dataclasses
+
+import numpy as np
+
+from runtime.tokenize import tokenize
+from runtime.vocabulary import END_ID, START_ID, Vocabulary
+from train.errors import ConfigError, DataError
+
+
+@dataclasses.dataclass
+class Split:
+    """One split, pair i = (sources[i], targets[i]); ids are int32 numpy arrays."""
+
+    texts: list      # [(input_text, target_text)]
+    sources: list    # each (source_length,): source ids, no start/end
+    targets: list    # each (target_length + 2,): <start> ids... <end>
+
+    def __len__(self):
+        return len(self.sources)
+
+
+@dataclasses.dataclass
+class PreparedData:
+    train: Split
+    validation: Split
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+
+    def stats(self):
+        """Figures saved in config.json: what export and the runtime need to know."""
+        every = self.train.sources + self.validation.sources
+        return {
+            "train_pairs": len(self.train),
+            "validation_pairs": len(self.validation),
+            "source_vocab_size": len(self.source_vocab),
+            "target_vocab_size": len(self.target_vocab),
+            "max_source_length": max(len(s) for s in every),
+            "max_target_length": max(len(t) - 2 for t in self.train.targets + self.validation.targets),
+        }
+
+
+def prepare(pairs, config, report, vocabularies=None):
+    """Pairs -> PreparedData. `vocabularies` (source, target), when resuming, replaces the
+    ones that would be built, so ids cannot shift under a saved model."""
+    tokenized = _tokenize_and_filter(pairs, config, report)
+    if not tokenized:
+        raise DataError(f"no pairs left to train on: {report.summary()}")
+    train_items, validation_items = _split(tokenized, config)
+    if vocabularies is None:
+        vocabularies = (
+            _build_vocab([s for _, _, s, _ in train_items], config),
+            _build_vocab([t for _, _, _, t in train_items], config),
+        )
+    source_vocab, target_vocab = vocabularies
+    return PreparedData(
+        _encode(train_items, source_vocab, target_vocab),
+        _encode(validation_items, source_vocab, target_vocab),
+        source_vocab, target_vocab,
+    )
+
+
+def _tokenize_and_filter(pairs, config, report):
+    """[(input, target, input_tokens, target_tokens)] for the first num_samples pairs that fit."""
+    kept = []
+    for source_text, target_text in pairs:
+        source = tokenize(source_text, config.level, config.lowercase)
+        target = tokenize(target_text, config.level, config.lowercase)
+        if not source or not target:
+            report.add_filtered("pairs with no tokens")
+        elif config.max_input_length and len(source) > config.max_input_length:
+            report.add_filtered(f"inputs longer than {config.max_input_length} tokens")
+        elif config.max_target_length and len(target) > config.max_target_length:
+            report.add_filtered(f"targets longer than {config.max_target_length} tokens")
+        else:
+            kept.append((source_text, target_text, source, target))
+            if len(kept) == config.num_samples:
+                break
+    return kept
+
+
+def _split(items, config):
+    count = len(items)
+    validation_count = int(round(count * config.val_fraction))
+    if validation_count == 0 or validation_count == count:
+        raise ConfigError(
+            f"{count} pairs with val_fraction={config.val_fraction} leave "
+            f"{count - validation_count} to train and {validation_count} to validate; "
+            f"both need at least one: use more data or another val_fraction")
+    if config.val_split == "last":
+        return items[:count - validation_count], items[count - validation_count:]
+    order = np.random.default_rng(config.seed).permutation(count)
+    validation = set(order[:validation_count].tolist())
+    train = [item for i, item in enumerate(items) if i not in validation]
+    return train, [items[i] for i in sorted(validation)]
+
+
+def _build_vocab(token_lists, config):
+    return Vocabulary.build(token_lists, config.min_frequency, config.max_vocab_size or None)
+
+
+def _encode(items, source_vocab, target_vocab):
+    sources = [np.asarray(source_vocab.encode(s), dtype=np.int32) for _, _, s, _ in items]
+    targets = [np.asarray([START_ID, *target_vocab.encode(t), END_ID], dtype=np.int32)
+               for _, _, _, t in items]
+    return Split([(a, b) for a, b, _, _ in items], sources, targets)

@@ -1,0 +1,86 @@
+"""The encoder-decoder (keras-io lstm_seq2seq's architecture) with every layer named, and
+the inference models derived from a trained one by layer name.
+
+Training model (teacher forcing):
+    encoder_tokens (batch, source_len) -> encoder_embedding -> encoder_lstm -> (h, c)
+    decoder_tokens (batch, target_len) -> decoder_embedding -> decoder_lstm(initial=(h, c))
+        -> decoder_softmax -> probabilities (batch, target_len, target_vocab)
+The encoder embedding masks PAD_ID so a padded row ends in exactly the state the unpadded
+input gives. Decoder padding sits after the real steps, so it cannot affect them, and the
+loss ignores it. embedding_dim 0 means one-hot inputs, as in keras-io: a frozen identity
+embedding, which is the same function as a one-hot vector times the LSTM's kernel.
+"""
+
+import keras
+
+from train.losses import masked_accuracy, masked_sparse_crossentropy
+
+# Inputs and layers of the training model.
+ENCODER_TOKENS = "encoder_tokens"
+DECODER_TOKENS = "decoder_tokens"
+ENCODER_EMBEDDING = "encoder_embedding"
+ENCODER_LSTM = "encoder_lstm"
+DECODER_EMBEDDING = "decoder_embedding"
+DECODER_LSTM = "decoder_lstm"
+DECODER_SOFTMAX = "decoder_softmax"
+# Inputs of the single-step decoder model.
+STEP_TOKEN = "decoder_token"
+STEP_STATE_H = "decoder_state_h"
+STEP_STATE_C = "decoder_state_c"
+
+
+def build_training_model(config, source_vocab_size, target_vocab_size):
+    encoder_tokens = keras.Input(shape=(None,), dtype="int32", name=ENCODER_TOKENS)
+    decoder_tokens = keras.Input(shape=(None,), dtype="int32", name=DECODER_TOKENS)
+    embedded_source = _embedding(config, source_vocab_size, ENCODER_EMBEDDING,
+                                 mask=True)(encoder_tokens)
+    _, state_h, state_c = keras.layers.LSTM(
+        config.latent_dim, return_state=True, name=ENCODER_LSTM)(embedded_source)
+    embedded_target = _embedding(config, target_vocab_size, DECODER_EMBEDDING,
+                                 mask=False)(decoder_tokens)
+    decoder_outputs, _, _ = keras.layers.LSTM(
+        config.latent_dim, return_sequences=True, return_state=True, name=DECODER_LSTM,
+    )(embedded_target, initial_state=[state_h, state_c])
+    probabilities = keras.layers.Dense(
+        target_vocab_size, activation="softmax", name=DECODER_SOFTMAX)(decoder_outputs)
+    model = keras.Model([encoder_tokens, decoder_tokens], probabilities, name="seq2seq")
+    model.compile(optimizer=_optimizer(config), loss=masked_sparse_crossentropy,
+                  metrics=[masked_accuracy])
+    return model
+
+
+def _embedding(config, vocab_size, name, mask):
+    if config.embedding_dim == 0:  # one-hot
+        return keras.layers.Embedding(vocab_size, vocab_size, embeddings_initializer="identity",
+                                      trainable=False, mask_zero=mask, name=name)
+    return keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=mask, name=name)
+
+
+def _optimizer(config):
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=config.learning_rate)
+    return keras.optimizers.Adam(learning_rate=config.learning_rate)
+
+
+def build_inference_models(model):
+    """-> (encoder, decoder_step), sharing the trained layers (found by name).
+
+    encoder:      encoder_tokens (batch, source_len) -> [state_h, state_c] (batch, latent)
+    decoder_step: [decoder_token (batch, 1), decoder_state_h, decoder_state_c (batch, latent)]
+                  -> [probabilities (batch, target_vocab), state_h, state_c]
+    """
+    layer = model.get_layer
+    encoder_tokens = keras.Input(shape=(None,), dtype="int32", name=ENCODER_TOKENS)
+    _, state_h, state_c = layer(ENCODER_LSTM)(layer(ENCODER_EMBEDDING)(encoder_tokens))
+    encoder = keras.Model(encoder_tokens, [state_h, state_c], name="encoder")
+
+    latent_dim = layer(DECODER_LSTM).units
+    token = keras.Input(shape=(1,), dtype="int32", name=STEP_TOKEN)
+    state_h_in = keras.Input(shape=(latent_dim,), name=STEP_STATE_H)
+    state_c_in = keras.Input(shape=(latent_dim,), name=STEP_STATE_C)
+    outputs, new_h, new_c = layer(DECODER_LSTM)(
+        layer(DECODER_EMBEDDING)(token), initial_state=[state_h_in, state_c_in])
+    probabilities = layer(DECODER_SOFTMAX)(outputs)[:, 0, :]  # (batch, 1, vocab) -> (batch, vocab)
+    decoder_step = keras.Model([token, state_h_in, state_c_in], [probabilities, new_h, new_c],
+                               name="decoder_step")
+    return encoder, decoder_step

@@ -1,0 +1,109 @@
+"""The run directory: the one place that names the files a training run writes.
+
+RUN_DIR/
+    config.json          options, data figures (vocab sizes, max lengths), versions
+    source_vocab.json    JSON list, position = id
+    target_vocab.json
+    model.keras          the best model so far (by validation loss)
+    history.json         per-epoch metrics, training and validation
+    training_curve.png
+    checkpoints/         the latest epoch's checkpoint, for resuming
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+
+from runtime.atomic import write_json_atomic
+from runtime.vocabulary import Vocabulary
+from train.config import from_dict, identity_changes
+from train.errors import ConfigError, RunDirError
+
+CONFIG = "config.json"
+SOURCE_VOCAB = "source_vocab.json"
+TARGET_VOCAB = "target_vocab.json"
+MODEL = "model.keras"
+HISTORY = "history.json"
+CURVE = "training_curve.png"
+CHECKPOINTS = "checkpoints"
+FORMAT_VERSION = 1
+_OWN_ENTRIES = {CONFIG, SOURCE_VOCAB, TARGET_VOCAB, MODEL, HISTORY, CURVE, CHECKPOINTS}
+
+
+class RunDir:
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    def exists(self):
+        return os.path.isfile(self.file(CONFIG))
+
+    def open_for(self, config):
+        """Create the folder, or check that an existing one holds this same run."""
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise RunDirError(f"--out {self.path} is a file, expected a folder")
+        foreign = self._foreign_entries()
+        if foreign and not self.exists():
+            raise RunDirError(f"--out {self.path} holds files that are not a training run's "
+                              f"({', '.join(foreign[:3])}); choose a new or empty folder")
+        if self.exists():
+            saved = self.read_config()
+            changes = identity_changes(saved, config)
+            if changes:
+                shown = "; ".join(f"{n}: {a!r} in the run, {b!r} now" for n, a, b in changes)
+                raise RunDirError(f"{self.path} holds a run with other options ({shown}); "
+                                  f"use a new --out, or the run's own options to resume it")
+        os.makedirs(self.path, exist_ok=True)
+
+    def _foreign_entries(self):
+        """Entries a run does not write (a run interrupted before config.json has none)."""
+        if not os.path.isdir(self.path):
+            return []
+        return sorted(n for n in os.listdir(self.path)
+                      if n not in _OWN_ENTRIES and not n.startswith(".tmp-"))
+
+    def read_config(self):
+        try:
+            with open(self.file(CONFIG), encoding="utf-8") as f:
+                saved = json.load(f)
+            return from_dict(saved["config"])
+        except (OSError, ValueError, KeyError, TypeError, ConfigError) as error:
+            raise RunDirError(f"{self.file(CONFIG)} is unreadable or damaged ({error})") from None
+
+    def read_metadata(self):
+        with open(self.file(CONFIG), encoding="utf-8") as f:
+            return json.load(f)
+
+    def write_config(self, config, data_path, data_stats, versions):
+        write_json_atomic(self.file(CONFIG), {
+            "format_version": FORMAT_VERSION,
+            "config": dataclasses.asdict(config),
+            "data": {"path": os.path.abspath(data_path), "sha256": file_sha256(data_path),
+                     **data_stats},
+            "versions": {"python": platform.python_version(), **versions},
+        })
+
+    def check_same_data(self, data_path):
+        saved = self.read_metadata()["data"]["sha256"]
+        if file_sha256(data_path) != saved:
+            raise RunDirError(f"{data_path} changed since this run started (its SHA-256 "
+                              f"differs from {self.file(CONFIG)}); use a new --out")
+
+    def save_vocabularies(self, source_vocab, target_vocab):
+        source_vocab.save(self.file(SOURCE_VOCAB))
+        target_vocab.save(self.file(TARGET_VOCAB))
+
+    def load_vocabularies(self):
+        return Vocabulary.load(self.file(SOURCE_VOCAB)), Vocabulary.load(self.file(TARGET_VOCAB))
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,123 @@
+"""One training run, start to finish, resumable: load data, prepare, build or restore the
+model, fit with teacher forcing, publish model/history/curve into the run directory."""
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from runtime.atomic import atomic_path, write_json_atomic
+from train import run_dir as files
+from train.batching import steps_per_epoch
+from train.checkpoints import BEST_MODEL, LAST_MODEL, CheckpointStore, TrainingState
+from train.dataset import prepare
+from train.model import build_training_model
+from train.pipeline import training_dataset, validation_dataset
+from train.plot import plot_history
+from train.sources import default_data_path, load_pairs
+
+
+@dataclasses.dataclass
+class TrainResult:
+    run: files.RunDir
+    data: object       # train.dataset.PreparedData
+    state: TrainingState
+    resumed_from: int  # completed epochs found at start (0 = fresh run)
+
+
+def train(config, out_dir, verbose="auto", log=None):
+    """Train (or resume, or find complete) the run in `out_dir`; return a TrainResult."""
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    run = files.RunDir(out_dir)
+    run.open_for(config)
+    data_path = config.data or default_data_path()
+    pairs, report = load_pairs(data_path, config.data_format, config.encoding or None,
+                               config.strict)
+    resuming = run.exists()
+    if resuming:
+        run.check_same_data(data_path)
+    data = prepare(pairs, config, report, run.load_vocabularies() if resuming else None)
+    log(f"data: {report.summary()}")
+    log(f"data: {len(data.train)} training and {len(data.validation)} validation pairs; "
+        f"vocabularies {len(data.source_vocab)} -> {len(data.target_vocab)} tokens")
+    if not resuming:
+        run.save_vocabularies(data.source_vocab, data.target_vocab)
+        run.write_config(config, data_path, data.stats(), _versions())
+
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # same seed, same run
+    store = CheckpointStore(run.file(files.CHECKPOINTS))
+    latest = store.latest()
+    if latest:
+        checkpoint, state = latest
+        model = keras.models.load_model(os.path.join(checkpoint, LAST_MODEL))
+        log(f"resuming after epoch {state.epoch} from {checkpoint}")
+    else:
+        checkpoint, state = None, TrainingState()
+        model = build_training_model(config, len(data.source_vocab), len(data.target_vocab))
+    resumed_from = state.epoch
+
+    def publish(state, checkpoint):
+        _publish(run, config, state, checkpoint)
+
+    if _complete(state, config):
+        log(f"run already complete ({state.epoch} epochs, stopped by {state.stop_reason})")
+    else:
+        from train.callbacks import EpochEnd  # needs keras; kept next to its only use
+
+        model.fit(
+            training_dataset(data.train, config.batch_size, config.seed, state.epoch),
+            validation_data=validation_dataset(data.validation, config.batch_size),
+            steps_per_epoch=steps_per_epoch(len(data.train), config.batch_size),
+            initial_epoch=state.epoch, epochs=config.epochs,
+            callbacks=[EpochEnd(config, store, state, checkpoint, publish)],
+            verbose=_keras_verbosity(verbose), shuffle=False,  # batches are already shuffled
+        )
+    if state.epoch:
+        publish(state, store.latest()[0])
+    return TrainResult(run, data, state, resumed_from)
+
+
+def _complete(state, config):
+    if state.epoch >= config.epochs:
+        return True
+    return (state.stop_reason == "early_stopping" and config.patience > 0
+            and state.epochs_without_improvement >= config.patience)
+
+
+def _publish(run, config, state, checkpoint):
+    """Refresh the run's user-facing outputs from the committed checkpoint."""
+    with atomic_path(run.file(files.MODEL), suffix=".keras") as temporary:
+        shutil.copyfile(os.path.join(checkpoint, BEST_MODEL), temporary)
+    write_json_atomic(run.file(files.HISTORY), {
+        "epochs": state.epoch, "best_epoch": state.best_epoch,
+        "best_val_loss": state.best_val_loss, "stop_reason": state.stop_reason,
+        "history": state.history,
+    })
+    plot_history(state.history, run.file(files.CURVE),
+                 f"{config.preset} preset, {config.level} level, latent {config.latent_dim}")
+
+
+def _keras_verbosity(verbose):
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2  # progress bar on a terminal, a line per epoch in logs
+    return verbose
+
+
+def _versions():
+    return {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}
+
+
+def load_best_model(run_path):
+    """The run's best model, for inference (no optimizer, no custom loss needed)."""
+    return keras.models.load_model(files.RunDir(run_path).file(files.MODEL), compile=False)
+
+
+def read_history(run_path):
+    with open(files.RunDir(run_path).file(files.HISTORY), encoding="utf-8") as f:
+        return json.load(f)
