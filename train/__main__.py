@@ -93,7 +93,9 @@ def _print_summary(result, config, samples):
     if samples <= 0 or not state.epoch:
         return
     encoder, decoder_step = build_inference_models(load_best_model(result.run.path))
-    pairs = result.data.validation.texts[:samples]
+    texts = result.data.validation.texts
+    step = max(1, len(texts) // samples)  # spread over the split: short to long sentences
+    pairs = texts[::step][:samples]
     max_length = result.data.stats()["max_target_length"]
     outputs = translate(encoder, decoder_step, [source for source, _ in pairs], config,
                         result.data.source_vocab, result.data.target_vocab, max_length)
