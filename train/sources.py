@@ -2,7 +2,9 @@
 
 `load_pairs` picks the loader from the file (a Cornell `movie_lines.txt`, or anki pairs);
 `default_data_path` finds `../shared/data/fra-eng/fra.txt` beside the project, and falls
-back to downloading `fra-eng.zip` from manythings.org/anki through Keras's file cache.
+back to downloading `fra-eng.zip` from manythings.org/anki (the keras-io example's origin)
+through Keras's file cache, or from TensorFlow's mirror of it when manythings.org refuses
+(it is known to turn away non-browser clients).
 """
 
 import os
@@ -12,7 +14,10 @@ from train.anki import load_anki_pairs
 from train.cornell import SEPARATOR, load_cornell_pairs
 from train.errors import DataError
 
-FRA_ENG_URL = "https://www.manythings.org/anki/fra-eng.zip"
+FRA_ENG_URLS = (
+    "http://www.manythings.org/anki/fra-eng.zip",
+    "http://storage.googleapis.com/download.tensorflow.org/data/fra-eng.zip",
+)
 FORMATS = ("auto", "anki", "cornell")
 _PROJECT_ROOT = pathlib.Path(__file__).resolve().parents[1]
 _SHARED_FRA_ENG = pathlib.Path("..", "shared", "data", "fra-eng", "fra.txt")
@@ -27,26 +32,28 @@ def shared_fra_eng_path():
     return None
 
 
-def default_data_path(origin=FRA_ENG_URL, cache_dir=None):
+def default_data_path(origins=FRA_ENG_URLS, cache_dir=None):
     """The shared copy if present, else the downloaded (and cached) `fra-eng.zip`."""
-    return shared_fra_eng_path() or download_fra_eng(origin, cache_dir)
+    return shared_fra_eng_path() or download_fra_eng(origins, cache_dir)
 
 
-def download_fra_eng(origin=FRA_ENG_URL, cache_dir=None):
-    """Download `fra-eng.zip` once into Keras's cache (~/.keras/datasets) and return its path.
-
-    The zip is read in place by the anki loader; nothing is extracted."""
+def download_fra_eng(origins=FRA_ENG_URLS, cache_dir=None):
+    """Download `fra-eng.zip` once into Keras's cache (~/.keras/datasets) and return its path,
+    trying each origin in turn. The zip is read in place by the anki loader."""
     import keras  # deferred: the loaders themselves need no TensorFlow
 
     if cache_dir is not None:
         # get_file silently falls back to /tmp/.keras when the folder does not exist yet
         os.makedirs(cache_dir, exist_ok=True)
-    try:
-        return keras.utils.get_file("fra-eng.zip", origin=origin, cache_dir=cache_dir,
-                                    cache_subdir="datasets")
-    except Exception as error:  # get_file raises bare Exception subclasses for HTTP/URL errors
-        raise DataError(f"could not download {origin} ({error}); download it yourself and "
-                        f"pass --data PATH") from None
+    failures = []
+    for origin in origins:
+        try:
+            return keras.utils.get_file("fra-eng.zip", origin=origin, cache_dir=cache_dir,
+                                        cache_subdir="datasets")
+        except Exception as error:  # get_file raises plain Exception for HTTP and URL errors
+            failures.append(f"{origin}: {error}")
+    raise DataError(f"could not download fra-eng.zip ({'; '.join(failures)}); download it "
+                    f"yourself and pass --data PATH")
 
 
 def detect_format(path):

@@ -2,7 +2,6 @@
 model, fit with teacher forcing, publish model/history/curve into the run directory."""
 
 import dataclasses
-import json
 import os
 import shutil
 import sys
@@ -14,6 +13,7 @@ import tensorflow as tf
 from runtime.atomic import atomic_path, write_json_atomic
 from train import run_dir as files
 from train.batching import steps_per_epoch
+from train.callbacks import EpochEnd
 from train.checkpoints import BEST_MODEL, LAST_MODEL, CheckpointStore, TrainingState
 from train.dataset import prepare
 from train.model import build_training_model
@@ -68,8 +68,6 @@ def train(config, out_dir, verbose="auto", log=None):
     if _complete(state, config):
         log(f"run already complete ({state.epoch} epochs, stopped by {state.stop_reason})")
     else:
-        from train.callbacks import EpochEnd  # needs keras; kept next to its only use
-
         model.fit(
             training_dataset(data.train, config.batch_size, config.seed, state.epoch),
             validation_data=validation_dataset(data.validation, config.batch_size),
@@ -117,7 +115,3 @@ def load_best_model(run_path):
     """The run's best model, for inference (no optimizer, no custom loss needed)."""
     return keras.models.load_model(files.RunDir(run_path).file(files.MODEL), compile=False)
 
-
-def read_history(run_path):
-    with open(files.RunDir(run_path).file(files.HISTORY), encoding="utf-8") as f:
-        return json.load(f)

@@ -14,7 +14,8 @@ S = " +++$+++ "
 
 def test_shared_copy_is_the_default(fra_eng):
     assert sources.shared_fra_eng_path() == str(fra_eng.resolve())
-    assert sources.default_data_path(origin="http://127.0.0.1:9/never-used") == str(fra_eng.resolve())
+    never = ("http://127.0.0.1:9/never-used",)
+    assert sources.default_data_path(origins=never) == str(fra_eng.resolve())
 
 
 def test_detect_format(tmp_path):
@@ -43,8 +44,12 @@ def local_server(tmp_path):
     requests = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
+        def do_GET(self):
             requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(www)))
@@ -61,14 +66,25 @@ def test_download_goes_through_the_keras_cache_once(local_server, tmp_path):
         archive.writestr("_about.txt", "about")
         archive.writestr("fra.txt", "Go.\tVa !\tCC-BY\nHi.\tSalut !\tCC-BY\n")
     cache = tmp_path / "cache"
-    path = download_fra_eng(origin=f"{url}/fra-eng.zip", cache_dir=str(cache))
+    path = download_fra_eng(origins=[f"{url}/fra-eng.zip"], cache_dir=str(cache))
     assert path.startswith(str(cache)) and path.endswith("fra-eng.zip")
     assert load_pairs(path)[0] == [("Go.", "Va !"), ("Hi.", "Salut !")]
-    again = download_fra_eng(origin=f"{url}/fra-eng.zip", cache_dir=str(cache))
+    again = download_fra_eng(origins=[f"{url}/fra-eng.zip"], cache_dir=str(cache))
     assert again == path and len(requests) == 1  # served from the cache the second time
+
+
+def test_download_falls_back_to_the_mirror(local_server, tmp_path):
+    www, url, requests = local_server
+    (www / "mirror").mkdir()
+    with zipfile.ZipFile(www / "mirror" / "fra-eng.zip", "w") as archive:
+        archive.writestr("fra-eng/fra.txt", "Go.\tVa !\n")  # the mirror's two-column layout
+    path = download_fra_eng(origins=[f"{url}/refused.zip", f"{url}/mirror/fra-eng.zip"],
+                            cache_dir=str(tmp_path / "cache"))
+    assert load_pairs(path)[0] == [("Go.", "Va !")]
+    assert requests == ["/refused.zip", "/mirror/fra-eng.zip"]
 
 
 def test_download_failure_is_one_clear_error(local_server, tmp_path):
     _, url, _ = local_server
-    with pytest.raises(DataError, match="could not download .*missing.zip.*--data PATH"):
-        download_fra_eng(origin=f"{url}/missing.zip", cache_dir=str(tmp_path / "cache"))
+    with pytest.raises(DataError, match="could not download fra-eng.zip .*a.zip.*b.zip.*--data PATH"):
+        download_fra_eng(origins=[f"{url}/a.zip", f"{url}/b.zip"], cache_dir=str(tmp_path / "cache"))
