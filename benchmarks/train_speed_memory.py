@@ -38,6 +38,7 @@ def run_ours(data_path, epochs, batch_size):
     import_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from train.batching import validation_batches, pad_batch
     from train.checkpoints import LAST_MODEL
+    from train.run_dir import CHECKPOINTS
     from train.config import make_config
     from train.trainer import train
 
@@ -46,7 +47,7 @@ def run_ours(data_path, epochs, batch_size):
         started = time.perf_counter()
         result = train(config, os.path.join(out, "run"), verbose=2)
         fit_seconds = time.perf_counter() - started
-        checkpoint = result.run.file(os.path.join("checkpoints", f"epoch-{epochs:04d}"))
+        checkpoint = result.run.file(os.path.join(CHECKPOINTS, f"epoch-{epochs:04d}"))
         model = keras.models.load_model(os.path.join(checkpoint, LAST_MODEL), compile=False)
     validation = result.data.validation
     total, count = 0.0, 0

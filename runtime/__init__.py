@@ -1,6 +1,6 @@
 """Seq2seq runtime: what a service embeds. Imports only numpy, onnxruntime and the standard
-library (this issue provides its tokenization and vocabulary; the ONNX decoding loop comes
-with the runtime issue)."""
+library. It holds the tokenizers and the vocabulary format shared with training and export;
+the ONNX decoding loop is not written yet."""
 
 from runtime.errors import TokenizationError, VocabularyError
 from runtime.tokenize import LEVELS, detokenize, tokenize

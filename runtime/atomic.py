@@ -6,6 +6,13 @@ import json
 import os
 import tempfile
 
+# mkstemp/mkdtemp create private (0600/0700) entries; what we publish should get the
+# permissions any ordinary file or folder would (0666/0777 less the umask).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+FOLDER_MODE = 0o777 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_path(path, suffix=""):
@@ -17,6 +24,7 @@ def atomic_path(path, suffix=""):
     os.close(handle)
     try:
         yield temporary
+        os.chmod(temporary, FILE_MODE)
         _fsync_file(temporary)
         os.replace(temporary, path)
         _fsync_folder(folder)

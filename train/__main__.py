@@ -12,7 +12,9 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
 from runtime.errors import VocabularyError
-from train.config import PRESETS, TrainConfig, make_config
+from runtime.tokenize import LEVELS
+from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
+from train.sources import FORMATS
 from train.errors import ConfigError, DataError, RunDirError
 
 _HELP = {
@@ -31,29 +33,46 @@ _HELP = {
     "embedding_dim": "embedding size (0 = one-hot inputs, as keras-io)",
     "latent_dim": "LSTM units, the size of the states h and c",
     "patience": "stop after this many epochs without a better validation loss (0 = never)",
+    "strict": "make any malformed data line an error instead of a counted skip",
+    "lowercase": "lowercase all text before tokenizing",
+    "learning_rate": "optimizer step size",
+    "batch_size": "pairs per batch",
+    "epochs": "maximum epochs; a larger value extends a finished run",
     "time_budget_minutes": "stop before an epoch that would overrun this budget (0 = none)",
     "seed": "makes the split, the batches and the weights repeatable",
 }
 
 
+_STOPPED_BY = {"early_stopping": "early stopping", "time_budget": "the time budget"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """One line, like every other bad-input error, instead of the whole usage text."""
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m train", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="run directory (created; rerun to resume)")
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS),
                         help="defaults to start from; explicit options override them")
     parser.add_argument("--samples", type=int, default=5,
                         help="validation sentences to translate after training")
     parser.add_argument("--quiet", action="store_true", help="no Keras progress output")
+    choices = {"data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
+               "val_split": VAL_SPLITS}
     for field in dataclasses.fields(TrainConfig):
         if field.name == "preset":
             continue
         flag = "--" + field.name.replace("_", "-")
-        if field.type is bool or isinstance(field.default, bool):
+        shown = f"{_HELP.get(field.name, '')} [default preset: {field.default!r}]".lstrip()
+        if isinstance(field.default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                                help=_HELP.get(field.name))
+                                help=shown)
         else:
             parser.add_argument(flag, type=type(field.default), default=None,
-                                help=_HELP.get(field.name))
+                                choices=choices.get(field.name), help=shown)
     return parser.parse_args(argv)
 
 
@@ -87,7 +106,8 @@ def _print_summary(result, config, samples):
     from train.trainer import load_best_model
 
     state = result.state
-    print(f"trained {state.epoch} epochs (stopped by: {state.stop_reason or 'interruption'}); "
+    stopped_by = _STOPPED_BY.get(state.stop_reason, "reaching --epochs")
+    print(f"trained {state.epoch} epochs (stopped by {stopped_by}); "
           f"best validation loss {state.best_val_loss:.4f} at epoch {state.best_epoch}; "
           f"run directory: {result.run.path}")
     if samples <= 0 or not state.epoch:

@@ -5,16 +5,15 @@ distributed `.zip`, UTF-8 with or without BOM, LF or CRLF. Blank lines are skipp
 other line that is not 2 or 3 tab-separated fields with non-empty text is malformed.
 """
 
-from train.errors import DataError
 from train.lines import LoadReport, read_lines
 
 
-def load_anki_pairs(path, encoding="utf-8", strict=False, member=None):
+def load_anki_pairs(path, encoding="utf-8", strict=False):
     """Return ([(input_text, target_text), ...], LoadReport). Raises DataError if `strict`
     and any line is malformed."""
     report = LoadReport(str(path))
     pairs = []
-    for number, text in read_lines(path, encoding, report, member):
+    for number, text in read_lines(path, encoding, report):
         fields = text.split("\t")
         problem = _field_problem(fields)
         if problem:
@@ -22,8 +21,8 @@ def load_anki_pairs(path, encoding="utf-8", strict=False, member=None):
             continue
         pairs.append((fields[0].strip(), fields[1].strip()))
     report.pairs = len(pairs)
-    if strict and report.malformed:
-        raise DataError(f"{path}: {report.malformed} malformed lines ({report.problems()})")
+    if strict:
+        report.raise_if_malformed()
     return pairs, report
 
 

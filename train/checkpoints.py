@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 
-from runtime.atomic import write_json_atomic
+from runtime.atomic import FOLDER_MODE, write_json_atomic
 from train.errors import RunDirError
 
 LAST_MODEL = "last.keras"
@@ -62,14 +62,15 @@ class CheckpointStore:
             with open(os.path.join(path, STATE), encoding="utf-8") as f:
                 return path, TrainingState(**json.load(f))
         except (OSError, ValueError, TypeError) as error:
-            raise RunDirError(f"checkpoint {path} is damaged ({error}); move it away to resume "
-                              f"from the one before, or start a new run") from None
+            raise RunDirError(f"checkpoint {path} is damaged ({error}); it is the only one, so "
+                              f"the run cannot resume: start a new run (another --out)") from None
 
     def commit(self, model, state, improved, previous):
         """Write checkpoint `state.epoch` for `model`; `previous` is the last checkpoint's
         folder (its best.keras is reused when this epoch did not improve)."""
         os.makedirs(self.folder, exist_ok=True)
         staging = tempfile.mkdtemp(dir=self.folder, prefix=".tmp-")
+        os.chmod(staging, FOLDER_MODE)
         model.save(os.path.join(staging, LAST_MODEL))
         best = os.path.join(staging, BEST_MODEL)
         if improved or previous is None:
@@ -79,8 +80,6 @@ class CheckpointStore:
         write_json_atomic(os.path.join(staging, STATE), dataclasses.asdict(state))
         _fsync_tree(staging)
         path = self._path(state.epoch)
-        if os.path.exists(path):  # a rerun of an epoch whose later cleanup was interrupted
-            self._discard(path)
         os.rename(staging, path)
         for name in os.listdir(self.folder):
             match = _NAME.fullmatch(name)

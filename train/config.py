@@ -4,6 +4,7 @@ Presets give defaults; any explicitly set option overrides them. `validate` turn
 out-of-range or contradictory settings into a one-line ConfigError.
 """
 
+import codecs
 import dataclasses
 
 from runtime.tokenize import LEVELS
@@ -38,8 +39,8 @@ class TrainConfig:
     batch_size: int = 64
     epochs: int = 30
     patience: int = 3               # early stopping on validation loss (0 = off)
-    time_budget_minutes: float = 0  # stop before an epoch that would overrun it (0 = off)
-    seed: int = 1337
+    time_budget_minutes: float = 0.0  # stop before an epoch that would overrun it (0 = off)
+    seed: int = 1337                # 0 <= seed < 2**32
     preset: str = "default"
 
 
@@ -53,7 +54,8 @@ PRESETS = {
 OPTIMIZERS = ("adam", "rmsprop")
 VAL_SPLITS = ("random", "last")
 # Changing these between a run and its resumption is fine; anything else is another model.
-SCHEDULE_FIELDS = ("epochs", "patience", "time_budget_minutes")
+# (`data` is compared by the file's SHA-256 instead: the same file may be named two ways.)
+SCHEDULE_FIELDS = ("epochs", "patience", "time_budget_minutes", "data")
 
 
 def make_config(preset="default", **overrides):
@@ -90,14 +92,25 @@ def validate(config):
         (c.epochs >= 1, "epochs", "must be >= 1"),
         (c.patience >= 0, "patience", "must be >= 0 (0 = no early stopping)"),
         (c.time_budget_minutes >= 0, "time_budget_minutes", "must be >= 0 (0 = no budget)"),
+        (0 <= c.seed < 2**32, "seed", "must be in 0 .. 2**32 - 1"),
     ]
     for holds, field, requirement in checks:
         if not holds:
             raise ConfigError(f"{field} {requirement}, got {getattr(c, field)!r}")
+    if c.encoding and not _is_text_encoding(c.encoding):
+        raise ConfigError(f"encoding {c.encoding!r} is not a known text encoding "
+                          f"(e.g. utf-8, latin-1)")
+
+
+def _is_text_encoding(name):
+    try:
+        return codecs.lookup(name)._is_text_encoding  # False for hex, rot13, zlib, ...
+    except LookupError:
+        return False
 
 
 def identity_changes(saved, requested):
-    """Fields (other than the schedule's) whose values differ: [(name, saved, requested)]."""
+    """Fields that make another model, whose values differ: [(name, saved, requested)]."""
     return [(f.name, getattr(saved, f.name), getattr(requested, f.name))
             for f in dataclasses.fields(TrainConfig)
             if f.name not in SCHEDULE_FIELDS

@@ -12,7 +12,6 @@ import dataclasses
 import os
 import re
 
-from train.errors import DataError
 from train.lines import LoadReport, read_lines
 
 SEPARATOR = " +++$+++ "
@@ -34,11 +33,12 @@ def load_cornell_pairs(path, encoding="iso-8859-1", strict=False, lowercase=Fals
     with a longer side; the NLP-in-Action chatbot uses 100."""
     report = LoadReport(str(path))
     utterances = _read_utterances(path, encoding, report)
-    if strict and report.malformed:
-        raise DataError(f"{path}: {report.malformed} malformed lines ({report.problems()})")
+    if strict:
+        report.raise_if_malformed()
     conversations_path = os.path.join(os.path.dirname(os.path.abspath(path)), CONVERSATIONS_FILE)
     if os.path.exists(conversations_path):
-        pairs = _pairs_from_conversations(conversations_path, utterances, encoding, report)
+        pairs = _pairs_from_conversations(conversations_path, utterances, encoding, report,
+                                          strict)
     else:
         pairs = _pairs_from_consecutive_ids(utterances, report)
     pairs = _clean(pairs, lowercase, max_length, report)
@@ -76,7 +76,7 @@ def _pairs_from_consecutive_ids(utterances, report):
     return pairs
 
 
-def _pairs_from_conversations(path, utterances, encoding, report):
+def _pairs_from_conversations(path, utterances, encoding, report, strict):
     pairs = []
     conversation_report = LoadReport(path)
     for number, text in read_lines(path, encoding, conversation_report):
@@ -88,6 +88,8 @@ def _pairs_from_conversations(path, utterances, encoding, report):
                 pairs.append((utterances[first].text, utterances[second].text))
             else:
                 report.add_filtered("conversation lines missing from movie_lines")
+    if strict:
+        conversation_report.raise_if_malformed()
     if conversation_report.malformed:
         report.add_filtered(f"malformed lines in {CONVERSATIONS_FILE}",
                             conversation_report.malformed)

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import zipfile
+import zlib
 
 from train.errors import DataError
 
@@ -36,6 +37,11 @@ class LoadReport:
     def add_filtered(self, reason, count=1):
         self.filtered[reason] = self.filtered.get(reason, 0) + count
 
+    def raise_if_malformed(self):
+        """For --strict: any malformed line is an error."""
+        if self.malformed:
+            raise DataError(f"{self.path}: {self.malformed} malformed lines ({self.problems()})")
+
     def problems(self):
         """'line 3: no tab; line 9: ...' for the first few malformed lines."""
         shown = "; ".join(f"line {n}: {reason}" for n, reason in self.examples)
@@ -52,13 +58,13 @@ class LoadReport:
         return ", ".join(parts)
 
 
-def read_lines(path, encoding, report, member=None):
+def read_lines(path, encoding, report):
     """Yield (line_number, text) for every non-blank, decodable line; record the rest.
 
-    `path` is a text file, or a zip archive whose text member is `member` (or its only
-    `.txt` member apart from manythings.org's `_about.txt`)."""
+    `path` is a text file, or a zip archive with one data `.txt` (manythings.org's
+    `_about.txt` aside)."""
     decode = codecs.getdecoder(encoding)
-    with _open_binary(path, member) as stream:
+    with _open_binary(path) as stream:
         for number, raw in enumerate(stream, start=1):
             report.lines = number
             raw = raw.rstrip(b"\r\n")
@@ -84,7 +90,7 @@ def _is_utf8(encoding):
 
 
 @contextlib.contextmanager
-def _open_binary(path, member):
+def _open_binary(path):
     if not os.path.exists(path):
         raise DataError(f"data file not found: {path}")
     if os.path.isdir(path):
@@ -92,14 +98,14 @@ def _open_binary(path, member):
     try:
         if _looks_like_zip(path):
             with zipfile.ZipFile(path) as archive:
-                with archive.open(_zip_member(path, archive, member)) as stream:
+                with archive.open(_zip_member(path, archive)) as stream:
                     yield stream
         else:
             with open(path, "rb") as stream:
                 yield stream
     except PermissionError:
         raise DataError(f"data file is not readable (permission denied): {path}") from None
-    except (zipfile.BadZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise DataError(f"{path}: damaged zip archive ({error})") from None
 
 
@@ -108,13 +114,10 @@ def _looks_like_zip(path):
         return f.read(4) == b"PK\x03\x04" or zipfile.is_zipfile(path)
 
 
-def _zip_member(path, archive, member):
+def _zip_member(path, archive):
     names = archive.namelist()
-    if member is None:
-        texts = [n for n in names if n.endswith(".txt") and os.path.basename(n) != "_about.txt"]
-        if len(texts) != 1:
-            raise DataError(f"{path}: expected exactly one data .txt in the archive, found {names}")
-        member = texts[0]
-    if member not in names:
-        raise DataError(f"{path}: no member {member!r} in the archive (it holds {names})")
-    return member
+    texts = [n for n in names if n.endswith(".txt") and os.path.basename(n) != "_about.txt"]
+    if len(texts) != 1:
+        raise DataError(f"{path}: expected exactly one data .txt in the archive, found {names}; "
+                        f"extract the one you want and pass it as --data")
+    return texts[0]

@@ -8,9 +8,12 @@ RUN_DIR/
     history.json         per-epoch metrics, training and validation
     training_curve.png
     checkpoints/         the latest epoch's checkpoint, for resuming
+    .lock                held by the training process
 """
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -28,8 +31,10 @@ MODEL = "model.keras"
 HISTORY = "history.json"
 CURVE = "training_curve.png"
 CHECKPOINTS = "checkpoints"
+LOCK = ".lock"
 FORMAT_VERSION = 1
-_OWN_ENTRIES = {CONFIG, SOURCE_VOCAB, TARGET_VOCAB, MODEL, HISTORY, CURVE, CHECKPOINTS}
+# What a run killed before writing config.json can have left: vocabularies, temporaries.
+_EARLY_ENTRIES = {SOURCE_VOCAB, TARGET_VOCAB, LOCK}
 
 
 class RunDir:
@@ -42,8 +47,9 @@ class RunDir:
     def exists(self):
         return os.path.isfile(self.file(CONFIG))
 
-    def open_for(self, config):
-        """Create the folder, or check that an existing one holds this same run."""
+    def check_for(self, config):
+        """Refuse a path that is a file, a folder holding anything but a run, or a run made
+        with other options. Creates nothing."""
         if os.path.exists(self.path) and not os.path.isdir(self.path):
             raise RunDirError(f"--out {self.path} is a file, expected a folder")
         foreign = self._foreign_entries()
@@ -57,14 +63,29 @@ class RunDir:
                 shown = "; ".join(f"{n}: {a!r} in the run, {b!r} now" for n, a, b in changes)
                 raise RunDirError(f"{self.path} holds a run with other options ({shown}); "
                                   f"use a new --out, or the run's own options to resume it")
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Create the folder and hold an exclusive lock on it: two processes training into
+        one run directory would destroy each other's checkpoints."""
         os.makedirs(self.path, exist_ok=True)
+        with open(self.file(LOCK), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunDirError(f"another process is training into {self.path}; wait for "
+                                  f"it to finish or stop it") from None
+            for name in os.listdir(self.path):  # temporaries of an interrupted write
+                if name.startswith(".tmp-"):
+                    os.unlink(self.file(name))
+            yield self
 
     def _foreign_entries(self):
-        """Entries a run does not write (a run interrupted before config.json has none)."""
+        """Entries that are not a run's (checked only when there is no config.json)."""
         if not os.path.isdir(self.path):
             return []
         return sorted(n for n in os.listdir(self.path)
-                      if n not in _OWN_ENTRIES and not n.startswith(".tmp-"))
+                      if n not in _EARLY_ENTRIES and not n.startswith(".tmp-"))
 
     def read_config(self):
         try:

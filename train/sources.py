@@ -9,6 +9,8 @@ through Keras's file cache, or from TensorFlow's mirror of it when manythings.or
 
 import os
 import pathlib
+import zipfile
+import zlib
 
 from train.anki import load_anki_pairs
 from train.cornell import SEPARATOR, load_cornell_pairs
@@ -48,12 +50,27 @@ def download_fra_eng(origins=FRA_ENG_URLS, cache_dir=None):
     failures = []
     for origin in origins:
         try:
-            return keras.utils.get_file("fra-eng.zip", origin=origin, cache_dir=cache_dir,
+            path = keras.utils.get_file("fra-eng.zip", origin=origin, cache_dir=cache_dir,
                                         cache_subdir="datasets")
         except Exception as error:  # get_file raises plain Exception for HTTP and URL errors
             failures.append(f"{origin}: {error}")
+            continue
+        if _intact_zip(path):
+            return path
+        # get_file writes in place: a killed download or an HTML error page served as 200
+        # would otherwise count as cached for ever.
+        os.unlink(path)
+        failures.append(f"{origin}: not a complete zip archive (removed from the cache)")
     raise DataError(f"could not download fra-eng.zip ({'; '.join(failures)}); download it "
                     f"yourself and pass --data PATH")
+
+
+def _intact_zip(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None  # checks every member's CRC
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False
 
 
 def detect_format(path):

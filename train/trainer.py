@@ -34,7 +34,7 @@ def train(config, out_dir, verbose="auto", log=None):
     """Train (or resume, or find complete) the run in `out_dir`; return a TrainResult."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     run = files.RunDir(out_dir)
-    run.open_for(config)
+    run.check_for(config)  # before loading data: refuse a wrong --out at once
     data_path = config.data or default_data_path()
     pairs, report = load_pairs(data_path, config.data_format, config.encoding or None,
                                config.strict)
@@ -45,40 +45,43 @@ def train(config, out_dir, verbose="auto", log=None):
     log(f"data: {report.summary()}")
     log(f"data: {len(data.train)} training and {len(data.validation)} validation pairs; "
         f"vocabularies {len(data.source_vocab)} -> {len(data.target_vocab)} tokens")
-    if not resuming:
-        run.save_vocabularies(data.source_vocab, data.target_vocab)
-        run.write_config(config, data_path, data.stats(), _versions())
+    with run.locked():
+        if not resuming:
+            run.save_vocabularies(data.source_vocab, data.target_vocab)
+            run.write_config(config, data_path, data.stats(), _versions())
+        state, resumed_from = _fit(run, config, data, verbose, log)
+    return TrainResult(run, data, state, resumed_from)
 
+
+def _fit(run, config, data, verbose, log):
+    """Fit from the latest checkpoint (or from scratch); -> (final state, epochs found)."""
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # same seed, same run
     store = CheckpointStore(run.file(files.CHECKPOINTS))
-    latest = store.latest()
-    if latest:
-        checkpoint, state = latest
+    checkpoint, state = store.latest() or (None, TrainingState())
+    resumed_from = state.epoch
+    if _complete(state, config):
+        log(f"run already complete ({state.epoch} epochs)")
+        _publish(run, config, state, checkpoint)  # a kill may have come before the last publish
+        return state, resumed_from
+    if checkpoint:
         model = keras.models.load_model(os.path.join(checkpoint, LAST_MODEL))
         log(f"resuming after epoch {state.epoch} from {checkpoint}")
     else:
-        checkpoint, state = None, TrainingState()
         model = build_training_model(config, len(data.source_vocab), len(data.target_vocab))
-    resumed_from = state.epoch
 
     def publish(state, checkpoint):
         _publish(run, config, state, checkpoint)
 
-    if _complete(state, config):
-        log(f"run already complete ({state.epoch} epochs, stopped by {state.stop_reason})")
-    else:
-        model.fit(
-            training_dataset(data.train, config.batch_size, config.seed, state.epoch),
-            validation_data=validation_dataset(data.validation, config.batch_size),
-            steps_per_epoch=steps_per_epoch(len(data.train), config.batch_size),
-            initial_epoch=state.epoch, epochs=config.epochs,
-            callbacks=[EpochEnd(config, store, state, checkpoint, publish)],
-            verbose=_keras_verbosity(verbose), shuffle=False,  # batches are already shuffled
-        )
-    if state.epoch:
-        publish(state, store.latest()[0])
-    return TrainResult(run, data, state, resumed_from)
+    model.fit(
+        training_dataset(data.train, config.batch_size, config.seed, state.epoch),
+        validation_data=validation_dataset(data.validation, config.batch_size),
+        steps_per_epoch=steps_per_epoch(len(data.train), config.batch_size),
+        initial_epoch=state.epoch, epochs=config.epochs,
+        callbacks=[EpochEnd(config, store, state, checkpoint, publish)],
+        verbose=_keras_verbosity(verbose), shuffle=False,  # batches are already shuffled
+    )
+    return state, resumed_from
 
 
 def _complete(state, config):

@@ -87,6 +87,28 @@ def test_missing_file_and_folder(tmp_path):
         load_anki_pairs(tmp_path)
 
 
+def test_unreadable_file(tmp_path, monkeypatch):
+    from train import lines
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(lines, "open", refuse, raising=False)  # as for a user without rights
+    with pytest.raises(DataError, match="not readable \\(permission denied\\)"):
+        load_anki_pairs(write(tmp_path, b"Go.\tVa !\n"))
+
+
+def test_corrupt_compressed_data(tmp_path):
+    path = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("fra.txt", "Go.\tVa !\n" * 5000)
+    data = bytearray(path.read_bytes())
+    data[200:260] = b"\xff" * 60  # inside the deflate stream
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="corrupt.zip: damaged zip archive"):
+        load_anki_pairs(path)
+
+
 def test_damaged_zip(tmp_path):
     good = tmp_path / "good.zip"
     with zipfile.ZipFile(good, "w") as archive:

@@ -78,5 +78,27 @@ def test_stop_reasons(tmp_path, options, losses, reason):
     assert json.loads(read(store_latest(tmp_path), "state.json"))["stop_reason"] == reason
 
 
+def test_time_budget_stops_before_an_epoch_that_would_overrun(tmp_path, monkeypatch):
+    from train import callbacks
+
+    now = [0.0]
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: now[0])
+    state = TrainingState()
+    callback = EpochEnd(make_config(epochs=9, time_budget_minutes=1.0),
+                        CheckpointStore(str(tmp_path)), state, None, lambda *a: None)
+    model = FakeModel("w")
+    model.stop_training = False
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, loss in enumerate([1.0, 0.9, 0.8]):
+        callback.on_epoch_begin(epoch)
+        now[0] += 25.0  # each epoch takes 25 s
+        callback.on_epoch_end(epoch, {"loss": loss, "val_loss": loss})
+        if model.stop_training:
+            break
+    # after epoch 2 at 50 s, another 25 s epoch would end at 75 s > 60 s
+    assert (state.epoch, state.stop_reason) == (2, "time_budget")
+
+
 def store_latest(folder):
     return CheckpointStore(str(folder)).latest()[0]

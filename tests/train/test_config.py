@@ -22,6 +22,7 @@ def test_explicit_options_override_the_preset():
     ({"max_vocab_size": 3}, "max_vocab_size must exceed the 4 reserved tokens"),
     ({"num_samples": 1}, "num_samples must be >= 2"),
     ({"bogus": 1}, "unknown options: \\['bogus'\\]"),
+    ({"encoding": "klingon"}, "encoding 'klingon' is not a known text encoding"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(ConfigError, match=message):

@@ -3,7 +3,7 @@ import pytest
 from train.cornell import load_cornell_pairs
 from train.errors import DataError
 
-S = " +++$+++ "
+from train.cornell import SEPARATOR as S
 
 
 def line(number, character, movie, name, text):

@@ -53,8 +53,20 @@ def test_padding_does_not_change_the_encoding(model):
         np.testing.assert_allclose(b[0], a[0], atol=1e-6)
 
 
-def test_inference_models_find_layers_by_name_not_position(model):
+def test_inference_models_share_the_trained_layers(model):
     encoder, decoder_step = build_inference_models(model)
     assert encoder.get_layer(names.ENCODER_LSTM) is model.get_layer(names.ENCODER_LSTM)
+    assert decoder_step.get_layer(names.DECODER_SOFTMAX) is model.get_layer(names.DECODER_SOFTMAX)
     assert [t.name for t in decoder_step.inputs] == [
         names.STEP_TOKEN, names.STEP_STATE_H, names.STEP_STATE_C]
+
+
+def test_a_model_with_other_layer_names_is_refused_by_name():
+    # the keras-io script's own model: same architecture, default layer names
+    encoder_inputs, decoder_inputs = keras.Input((None, 5)), keras.Input((None, 5))
+    _, h, c = keras.layers.LSTM(4, return_state=True)(encoder_inputs)
+    decoded, _, _ = keras.layers.LSTM(4, return_sequences=True, return_state=True)(
+        decoder_inputs, initial_state=[h, c])
+    foreign = keras.Model([encoder_inputs, decoder_inputs], keras.layers.Dense(5)(decoded))
+    with pytest.raises(ValueError, match=names.ENCODER_LSTM):
+        build_inference_models(foreign)

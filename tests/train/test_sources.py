@@ -9,7 +9,7 @@ from train import sources
 from train.errors import DataError
 from train.sources import detect_format, download_fra_eng, load_pairs
 
-S = " +++$+++ "
+from train.cornell import SEPARATOR as S
 
 
 def test_shared_copy_is_the_default(fra_eng):
@@ -71,6 +71,19 @@ def test_download_goes_through_the_keras_cache_once(local_server, tmp_path):
     assert load_pairs(path)[0] == [("Go.", "Va !"), ("Hi.", "Salut !")]
     again = download_fra_eng(origins=[f"{url}/fra-eng.zip"], cache_dir=str(cache))
     assert again == path and len(requests) == 1  # served from the cache the second time
+
+
+def test_a_broken_cached_download_is_discarded_and_fetched_again(local_server, tmp_path):
+    www, url, requests = local_server
+    with zipfile.ZipFile(www / "fra-eng.zip", "w") as archive:
+        archive.writestr("fra.txt", "Go.\tVa !\n")
+    cached = tmp_path / "cache" / "datasets" / "fra-eng.zip"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes((www / "fra-eng.zip").read_bytes()[:30])  # a download killed midway
+    origins = [f"{url}/fra-eng.zip", f"{url}/fra-eng.zip"]
+    path = download_fra_eng(origins=origins, cache_dir=str(tmp_path / "cache"))
+    assert load_pairs(path)[0] == [("Go.", "Va !")]
+    assert requests == ["/fra-eng.zip"]
 
 
 def test_download_falls_back_to_the_mirror(local_server, tmp_path):

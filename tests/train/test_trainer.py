@@ -9,7 +9,8 @@ import pytest
 from tests.train.synthetic import reversal_pairs, write_pairs
 from train import run_dir as files
 from train.config import make_config
-from train.errors import RunDirError
+from runtime.atomic import FILE_MODE, FOLDER_MODE
+from train.errors import DataError, RunDirError
 from train.trainer import load_best_model, train
 
 TINY = dict(level="char", lowercase=False, embedding_dim=8, latent_dim=16, batch_size=32,
@@ -35,7 +36,7 @@ def test_run_directory_holds_everything_needed(data_file, tmp_path):
     result = train(config_for(data_file, epochs=2), run, verbose=0)
     assert sorted(p.name for p in run.iterdir()) == sorted(
         [files.CONFIG, files.SOURCE_VOCAB, files.TARGET_VOCAB, files.MODEL, files.HISTORY,
-         files.CURVE, files.CHECKPOINTS])
+         files.CURVE, files.CHECKPOINTS, files.LOCK])
     saved = json.loads((run / files.CONFIG).read_text())
     assert saved["config"]["latent_dim"] == 16 and saved["data"]["train_pairs"] == 360
     assert set(saved["versions"]) >= {"tensorflow", "keras", "numpy", "python"}
@@ -82,8 +83,32 @@ def test_refuses_changed_data(data_file, tmp_path):
         train(config_for(data, epochs=2), tmp_path / "run", verbose=0)
 
 
-def test_refuses_a_folder_that_is_not_a_run(data_file, tmp_path):
-    (tmp_path / "notes.txt").write_text("my thesis")
-    with pytest.raises(RunDirError, match="not a training run's \\(notes.txt\\)"):
+@pytest.mark.parametrize("own_file", ["notes.txt", files.MODEL, files.HISTORY])
+def test_refuses_a_folder_that_is_not_a_run(data_file, tmp_path, own_file):
+    (tmp_path / own_file).write_text("the user's own file")
+    with pytest.raises(RunDirError, match=f"not a training run's \\({own_file}\\)"):
         train(config_for(data_file, epochs=1), tmp_path, verbose=0)
-    assert (tmp_path / "notes.txt").read_text() == "my thesis"
+    assert (tmp_path / own_file).read_text() == "the user's own file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [own_file]
+
+
+def test_bad_data_leaves_no_run_directory(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(DataError):
+        train(config_for(empty, epochs=1), tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_second_process_on_the_same_run_is_refused(data_file, tmp_path):
+    with files.RunDir(tmp_path / "run").locked():  # as another training process would hold it
+        with pytest.raises(RunDirError, match="another process is training into"):
+            train(config_for(data_file, epochs=1), tmp_path / "run", verbose=0)
+
+
+def test_outputs_are_readable_like_ordinary_files(data_file, tmp_path):
+    train(config_for(data_file, epochs=1), tmp_path / "run", verbose=0)
+    for name in (files.CONFIG, files.SOURCE_VOCAB, files.MODEL, files.HISTORY, files.CURVE):
+        assert (tmp_path / "run" / name).stat().st_mode & 0o777 == FILE_MODE
+    checkpoint = next((tmp_path / "run" / files.CHECKPOINTS).iterdir())
+    assert checkpoint.stat().st_mode & 0o777 == FOLDER_MODE
