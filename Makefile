@@ -1,5 +1,6 @@
 # Two entry points for a fresh machine with Python 3.11 and pip (see README.md):
-#   make demo   set up .venv, train the default model on the data at hand, print samples
+#   make demo   set up .venv, train the default model on the data at hand, print samples,
+#               export it to ONNX and print the parity proofs against Keras
 #   make test   set up .venv, run the whole test suite
 # Both reuse .venv; it is rebuilt only when pyproject.toml changes.
 
@@ -7,11 +8,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 RUN_DIR ?= runs/default
+EXPORT_DIR ?= exports/default
 
 .PHONY: demo test benchmark-train clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
+	$(VENV)/bin/python -m export $(RUN_DIR) $(EXPORT_DIR) --force
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
@@ -26,4 +29,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs exports

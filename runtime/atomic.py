@@ -56,3 +56,45 @@ def _fsync_folder(folder):
             os.fsync(handle)
         finally:
             os.close(handle)
+
+
+def replace_folder(staging, target):
+    """Put the complete folder `staging` at `target` in one atomic step. Returns the path
+    now holding the previous `target` (for the caller to delete), or None if there was none.
+
+    On Linux, renameat2(RENAME_EXCHANGE) swaps the two names at once, so a process killed at
+    any moment leaves `target` either old or new. Where it is unavailable, the old folder is
+    renamed away first: a kill between the two renames leaves `target` missing, and the old
+    folder beside it as `<staging>.old`."""
+    parent = os.path.dirname(os.path.abspath(target))
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+        _fsync_folder(parent)
+        return None
+    if _exchange(staging, target):
+        _fsync_folder(parent)
+        return staging
+    old = staging + ".old"
+    os.rename(target, old)
+    os.rename(staging, target)
+    _fsync_folder(parent)
+    return old
+
+
+def _exchange(first, second):
+    """Atomically swap two paths with renameat2; False where the system cannot."""
+    import ctypes
+    import errno
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_current_folder, rename_exchange = -100, 2
+    if renameat2(at_current_folder, os.fsencode(first), at_current_folder, os.fsencode(second),
+                 rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), second)

@@ -8,3 +8,7 @@ class VocabularyError(ValueError):
 
 class TokenizationError(ValueError):
     """Text cannot be tokenized as asked (unknown level, non-string input, ...)."""
+
+
+class ManifestError(ValueError):
+    """An export's manifest.json is missing, malformed or of an unsupported format version."""

@@ -99,6 +99,10 @@ class RunDir:
         with open(self.file(CONFIG), encoding="utf-8") as f:
             return json.load(f)
 
+    def read_history(self):
+        with open(self.file(HISTORY), encoding="utf-8") as f:
+            return json.load(f)
+
     def write_config(self, config, data_path, data_stats, versions):
         write_json_atomic(self.file(CONFIG), {
             "format_version": FORMAT_VERSION,

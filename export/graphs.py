@@ -1,0 +1,143 @@
+"""Keras inference models -> the two ONNX graphs, with the manifest's tensor names.
+
+tf2onnx turns a masked Keras LSTM into a slow ONNX `Loop` (onnx/tensorflow-onnx#1871) and a
+cuDNN-kernel LSTM into an op it cannot convert. So the encoder is rebuilt from the trained
+layers *without* masking and without cuDNN, converted to ONNX's fused `LSTM`, and then given
+per-row lengths through the LSTM's `sequence_lens` input (tokens != PAD_ID, summed): a padded
+row then ends in the state its unpadded input gives, as the masked Keras encoder does.
+"""
+
+import keras
+import onnx
+import tensorflow as tf
+import tf2onnx
+from onnx import TensorProto, helper
+
+from export.errors import ExportError
+from runtime import manifest as names
+from runtime.vocabulary import PAD_ID
+from train import model as layers
+
+OPSET = 17
+FORBIDDEN_OPS = {"Loop", "Scan", "If"}  # a recurrent loop instead of the fused LSTM op
+_LENGTHS = "source_lengths"
+
+
+def _rebuilt(trained, **changes):
+    """A fresh, unbuilt copy of a trained layer with config changes (no mask, no cuDNN)."""
+    return trained.__class__.from_config({**trained.get_config(), **changes})
+
+
+def encoder_for_export(model):
+    """source_tokens (batch, source_length) -> [state_h, state_c]; no mask (see module doc)."""
+    find = _finder(model)
+    embedding = _rebuilt(find(layers.ENCODER_EMBEDDING), mask_zero=False)
+    lstm = _rebuilt(find(layers.ENCODER_LSTM), use_cudnn=False)
+    tokens = keras.Input(shape=(None,), dtype="int32", name=names.SOURCE_TOKENS)
+    _, state_h, state_c = lstm(embedding(tokens))
+    embedding.set_weights(find(layers.ENCODER_EMBEDDING).get_weights())
+    lstm.set_weights(find(layers.ENCODER_LSTM).get_weights())
+    return keras.Model(tokens, [state_h, state_c], name="encoder_export")
+
+
+def decoder_for_export(model):
+    """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c]."""
+    find = _finder(model)
+    lstm = _rebuilt(find(layers.DECODER_LSTM), use_cudnn=False)
+    embedding, softmax = find(layers.DECODER_EMBEDDING), find(layers.DECODER_SOFTMAX)
+    token = keras.Input(shape=(), dtype="int32", name=names.PREVIOUS_TOKEN)
+    state_h = keras.Input(shape=(lstm.units,), name=names.STATE_H)
+    state_c = keras.Input(shape=(lstm.units,), name=names.STATE_C)
+    steps = keras.layers.Reshape((1,))(token)  # (batch,) -> (batch, 1): one decoding step
+    outputs, new_h, new_c = lstm(embedding(steps), initial_state=[state_h, state_c])
+    lstm.set_weights(find(layers.DECODER_LSTM).get_weights())
+    probabilities = keras.layers.Reshape((softmax.units,))(softmax(outputs))
+    return keras.Model([token, state_h, state_c], [probabilities, new_h, new_c],
+                       name="decoder_export")
+
+
+REQUIRED_LAYERS = (layers.ENCODER_EMBEDDING, layers.ENCODER_LSTM, layers.DECODER_EMBEDDING,
+                   layers.DECODER_LSTM, layers.DECODER_SOFTMAX)
+
+
+def check_supported(model):
+    """An ExportError unless the model has every layer this exporter converts, by name."""
+    present = {layer.name for layer in model.layers}
+    missing = [name for name in REQUIRED_LAYERS if name not in present]
+    if missing:
+        raise ExportError(f"the model has no layer named {missing[0]!r} (missing: {missing}; "
+                          f"its layers: {sorted(present)}): not a model trained by "
+                          f"`python -m train`")
+
+
+def _finder(model):
+    check_supported(model)
+    return model.get_layer
+
+
+def to_onnx(keras_model, specs):
+    """Convert with tf2onnx; rename the outputs to the manifest's names. specs: (inputs, outputs)."""
+    inputs, outputs = specs
+    signature = tuple(tf.TensorSpec(_tf_shape(s.shape), s.dtype, name=s.name) for s in inputs)
+    proto, _ = tf2onnx.convert.from_keras(keras_model, input_signature=signature, opset=OPSET)
+    _rename(proto.graph, {old.name: new.name for old, new in zip(proto.graph.output, outputs)})
+    for value, spec in zip([*proto.graph.input, *proto.graph.output], [*inputs, *outputs]):
+        _set_shape(value, spec.shape)
+    return proto
+
+
+def _set_shape(value, shape):
+    """Name the dynamic dimensions as the manifest does ("batch", ...), instead of unk__N."""
+    dims = value.type.tensor_type.shape.dim
+    del dims[:]
+    for size in shape:
+        dim = dims.add()
+        if isinstance(size, int):
+            dim.dim_value = size
+        else:
+            dim.dim_param = size
+
+
+def _tf_shape(shape):
+    return [d if isinstance(d, int) else None for d in shape]
+
+
+def _rename(graph, mapping):
+    for node in graph.node:
+        node.input[:] = [mapping.get(n, n) for n in node.input]
+        node.output[:] = [mapping.get(n, n) for n in node.output]
+    for value in graph.output:
+        value.name = mapping.get(value.name, value.name)
+
+
+def add_sequence_lengths(proto):
+    """Feed the encoder LSTM per-row lengths = count of tokens != PAD_ID (int32, (batch,))."""
+    graph = proto.graph
+    lstm = single_lstm(proto)
+    graph.initializer.extend([
+        helper.make_tensor("pad_id", TensorProto.INT32, [], [PAD_ID]),
+        helper.make_tensor("time_axis", TensorProto.INT64, [1], [1]),
+    ])
+    computed = [
+        helper.make_node("Equal", [names.SOURCE_TOKENS, "pad_id"], ["is_pad"]),
+        helper.make_node("Not", ["is_pad"], ["is_token"]),
+        helper.make_node("Cast", ["is_token"], ["token_count"], to=TensorProto.INT32),
+        helper.make_node("ReduceSum", ["token_count", "time_axis"], [_LENGTHS], keepdims=0),
+    ]
+    while len(lstm.input) < 5:
+        lstm.input.append("")
+    lstm.input[4] = _LENGTHS  # LSTM inputs: X, W, R, B, sequence_lens, initial_h, initial_c
+    nodes = computed + list(graph.node)  # computed from the graph input: valid first
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(proto)
+
+
+def single_lstm(proto):
+    """The graph's one fused LSTM node; an ExportError if there is none, several, or a loop."""
+    ops = [node.op_type for node in proto.graph.node]
+    loops = sorted(FORBIDDEN_OPS.intersection(ops))
+    if loops or ops.count("LSTM") != 1:
+        raise ExportError(f"{proto.graph.name}: expected exactly one fused LSTM op and no loops, "
+                          f"found {ops.count('LSTM')} LSTM and {loops or 'no'} loop ops")
+    return next(node for node in proto.graph.node if node.op_type == "LSTM")

@@ -1,0 +1,131 @@
+"""The three proofs an export must pass before it is published; results go to parity.json.
+
+1. Each graph's inputs and outputs match the manifest (names, dtypes, shapes).
+2. Each graph against its Keras model on random and real inputs, batch sizes 1, 7 and 64,
+   input lengths 1, typical and longer than any training input: max |difference| per output.
+   Also: a padded batch encodes each row exactly as that row alone.
+3. Greedy decoding of validation sentences with the Keras models and with onnxruntime gives
+   identical outputs; a difference is reported with its sentence and first differing step.
+"""
+
+import numpy as np
+
+from runtime import manifest as names
+from runtime.greedy import greedy_decode
+from runtime.vocabulary import RESERVED
+from train.batching import pad_sequences
+
+TOLERANCE = 1e-5
+BATCH_SIZES = (1, 7, 64)
+SHOWN_DIFFERENCES = 20
+_ORT_TYPES = {"int32": "tensor(int32)", "float32": "tensor(float)"}
+
+
+def onnx_functions(encoder, decoder):
+    """The (encode, step) pair runtime.greedy.greedy_decode takes, for two ORT sessions."""
+    def encode(tokens):
+        return tuple(encoder.run(None, {names.SOURCE_TOKENS: tokens}))
+
+    def step(token, state_h, state_c):
+        feeds = {names.PREVIOUS_TOKEN: token, names.STATE_H: state_h, names.STATE_C: state_c}
+        return tuple(decoder.run(None, feeds))
+
+    return encode, step
+
+
+def check_io(session, specs, graph):
+    """Proof 1 for one graph: a list of differences (empty when it matches)."""
+    expected_inputs, expected_outputs = specs
+    failures = []
+    for kind, actual, expected in (("input", session.get_inputs(), expected_inputs),
+                                   ("output", session.get_outputs(), expected_outputs)):
+        found = [(a.name, a.type, tuple(a.shape)) for a in actual]
+        wanted = [(e.name, _ORT_TYPES[e.dtype], tuple(e.shape)) for e in expected]
+        if found != wanted:
+            failures.append(f"{graph} {kind}s are {found}, the manifest says {wanted}")
+    return failures
+
+
+def numeric_parity(keras_fns, onnx_fns, real_sources, vocab_sizes, max_source_length, seed=0):
+    """Proof 2. vocab_sizes: (source, target). -> {"encoder": {output: max diff},
+    "decoder": {...}, "batch_invariance": max diff, "cases": n}."""
+    rng = np.random.default_rng(seed)
+    typical = int(np.median([len(s) for s in real_sources]))
+    worst = {"encoder": {names.STATE_H: 0.0, names.STATE_C: 0.0},
+             "decoder": {names.PROBABILITIES: 0.0, names.STATE_H_OUT: 0.0, names.STATE_C_OUT: 0.0}}
+    invariance, cases = 0.0, 0
+    for batch in BATCH_SIZES:
+        for length in (1, typical, max_source_length + 5):
+            random_rows = [rng.integers(len(RESERVED), vocab_sizes[0], rng.integers(1, length + 1))
+                           for _ in range(batch)]
+            real_rows = [real_sources[i] for i in rng.integers(0, len(real_sources), batch)]
+            for rows in (random_rows, real_rows):
+                tokens = pad_sequences(rows)
+                states = _compare(worst["encoder"], keras_fns[0](tokens), onnx_fns[0](tokens))
+                _check_decoder(worst["decoder"], keras_fns[1], onnx_fns[1], states, vocab_sizes[1],
+                               rng)
+                invariance = max(invariance, _batch_invariance(onnx_fns[0], rows, states))
+                cases += 1
+    return {**worst, "batch_invariance": invariance, "cases": cases}
+
+
+def _check_decoder(worst, keras_step, onnx_step, states, target_vocab_size, rng):
+    """The step on the encoder's states and on random ones, with random previous tokens."""
+    batch, size = states[0].shape
+    random_states = rng.normal(0, 0.5, (2, batch, size)).astype(np.float32)
+    for state_h, state_c in (states, random_states):
+        token = rng.integers(0, target_vocab_size, batch).astype(np.int32)
+        _compare(worst, keras_step(token, state_h, state_c), onnx_step(token, state_h, state_c))
+
+
+def _compare(worst, expected, actual):
+    for name, a, b in zip(list(worst), expected, actual):
+        worst[name] = max(worst[name], float(np.abs(np.asarray(a) - np.asarray(b)).max()))
+    return actual
+
+
+def _batch_invariance(onnx_encode, rows, batched_states):
+    """Largest difference between a row encoded in the padded batch and encoded alone."""
+    worst = 0.0
+    for i, row in enumerate(rows[:8]):  # a few rows suffice; each costs one session call
+        alone = onnx_encode(pad_sequences([row]))
+        for batched, single in zip(batched_states, alone):
+            worst = max(worst, float(np.abs(batched[i] - single[0]).max()))
+    return worst
+
+
+def sentence_parity(keras_fns, onnx_fns, sources, texts, max_length, batch_size=64):
+    """Proof 3: greedy outputs, sentence by sentence."""
+    differences, identical = [], 0
+    for start in range(0, len(sources), batch_size):
+        tokens = pad_sequences(sources[start:start + batch_size])
+        expected = greedy_decode(*keras_fns, tokens, max_length)
+        actual = greedy_decode(*onnx_fns, tokens, max_length)
+        for offset, (a, b) in enumerate(zip(expected, actual)):
+            if a == b:
+                identical += 1
+            elif len(differences) < SHOWN_DIFFERENCES:
+                step = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+                differences.append({"input": texts[start + offset], "keras_ids": a,
+                                    "onnx_ids": b, "first_differing_step": step})
+    return {"sentences": len(sources), "identical": identical, "differences": differences}
+
+
+def failures(report):
+    """Every failed proof in a parity report, as sentences."""
+    found = list(report["io"])
+    for graph in ("encoder", "decoder"):
+        for output, difference in report["numeric"][graph].items():
+            if difference > TOLERANCE:
+                found.append(f"{graph} output {output}: max |difference| {difference:.2e} "
+                             f"> {TOLERANCE:.0e}")
+    if report["numeric"]["batch_invariance"] > TOLERANCE:
+        found.append(f"a padded batch encodes rows differently from each row alone "
+                     f"(max {report['numeric']['batch_invariance']:.2e})")
+    sentences = report["sentences"]
+    for difference in sentences["differences"]:
+        found.append(f"sentence {difference['input']!r} decodes differently from step "
+                     f"{difference['first_differing_step']}")
+    if sentences["sentences"] - sentences["identical"] > len(sentences["differences"]):
+        found.append(f"{sentences['sentences'] - sentences['identical']} sentences differ in all")
+    return found

@@ -1,0 +1,102 @@
+"""The export format: the one place that names an export's files and graph tensors.
+
+An export directory holds:
+    manifest.json      this dataclass, as JSON
+    encoder.onnx       source_tokens (batch, source_length) int32
+                         -> state_h, state_c (batch, state_size) float32
+    decoder.onnx       previous_token (batch,) int32, state_h, state_c (batch, state_size)
+                         -> probabilities (batch, target_vocab_size), state_h_out, state_c_out
+    source_vocab.json  JSON lists, position = id (runtime.vocabulary)
+    target_vocab.json
+    parity.json        the proofs the exporter ran against Keras
+Export writes it; the runtime reads it. Both use only the names below.
+"""
+
+import dataclasses
+import json
+
+from runtime.errors import ManifestError
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+ENCODER_FILE = "encoder.onnx"
+DECODER_FILE = "decoder.onnx"
+SOURCE_VOCAB_FILE = "source_vocab.json"
+TARGET_VOCAB_FILE = "target_vocab.json"
+PARITY_FILE = "parity.json"
+
+SOURCE_TOKENS = "source_tokens"
+STATE_H, STATE_C = "state_h", "state_c"
+PREVIOUS_TOKEN = "previous_token"
+PROBABILITIES = "probabilities"
+STATE_H_OUT, STATE_C_OUT = "state_h_out", "state_c_out"
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    dtype: str    # "int32" or "float32"
+    shape: tuple  # ints for fixed sizes, strings for dynamic ones ("batch", "source_length")
+
+    def to_dict(self):
+        """As stored in manifest.json (the shape a JSON list)."""
+        return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+
+
+def graph_io(state_size, target_vocab_size):
+    """{"encoder": {"inputs": [...], "outputs": [...]}, "decoder": {...}} of TensorSpecs."""
+    state = ("batch", state_size)
+    return {
+        "encoder": {
+            "inputs": [TensorSpec(SOURCE_TOKENS, "int32", ("batch", "source_length"))],
+            "outputs": [TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)],
+        },
+        "decoder": {
+            "inputs": [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),
+                       TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)],
+            "outputs": [TensorSpec(PROBABILITIES, "float32", ("batch", target_vocab_size)),
+                        TensorSpec(STATE_H_OUT, "float32", state),
+                        TensorSpec(STATE_C_OUT, "float32", state)],
+        },
+    }
+
+
+@dataclasses.dataclass
+class Manifest:
+    format_version: int
+    model: dict             # kind, state_size, embedding_dim, source/target vocab sizes
+    tokenization: dict      # level, lowercase, special_tokens {name: id}
+    max_source_length: int  # longest training input, in tokens
+    max_target_length: int  # longest training target, in tokens (without start/end)
+    graphs: dict            # {"encoder": {"file", "inputs", "outputs"}, "decoder": {...}}
+    opset: int
+    files: dict             # file name -> SHA-256 hex digest
+    versions: dict          # keras, tensorflow, tf2onnx, onnx, onnxruntime used to export
+    training: dict          # summary of the run's config and results
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text, source="manifest.json"):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ManifestError(f"{source}: not valid JSON ({error})") from None
+        if not isinstance(values, dict):
+            raise ManifestError(f"{source}: expected a JSON object")
+        version = values.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ManifestError(f"{source}: format version {version!r} is not supported "
+                                f"(this runtime reads version {FORMAT_VERSION})")
+        names = {f.name for f in dataclasses.fields(cls)}
+        if set(values) != names:
+            raise ManifestError(f"{source}: fields differ from the format: missing "
+                                f"{sorted(names - set(values))}, unknown {sorted(set(values) - names)}")
+        return cls(**values)
+
+    def io_specs(self, graph):
+        """(inputs, outputs) of `graph` ("encoder"/"decoder") as TensorSpecs."""
+        spec = self.graphs[graph]
+        return ([TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in spec["inputs"]],
+                [TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in spec["outputs"]])
