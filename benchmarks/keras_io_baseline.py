@@ -10,7 +10,6 @@ Run alone:  python benchmarks/keras_io_baseline.py --data PATH --epochs 2
 
 import argparse
 import json
-import os
 import resource
 import time
 

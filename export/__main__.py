@@ -4,24 +4,17 @@ A thin CLI over export.exporter.export_run: prints the parity summary, and turns
 project's named errors into one-line messages with exit status 2.
 """
 
-import argparse
 import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
 from export.errors import ExportError  # noqa: E402
-from runtime.errors import ManifestError, VocabularyError  # noqa: E402
-from train.errors import ConfigError, DataError, RunDirError  # noqa: E402
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+from train.cli import USER_ERRORS, Parser, fail  # noqa: E402
 
 
 def main(argv=None):
-    parser = _Parser(prog="python -m export", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m export", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", help="a run directory written by `python -m train`")
     parser.add_argument("out_dir", help="the export directory to create")
     parser.add_argument("--force", action="store_true",
@@ -37,14 +30,8 @@ def main(argv=None):
 
         manifest, _ = export_run(args.run_dir, args.out_dir, args.force, args.data,
                                  args.sentences, log=lambda line: print(line, flush=True))
-    except (ExportError, ConfigError, DataError, RunDirError, VocabularyError,
-            ManifestError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 2
+    except (ExportError, *USER_ERRORS) as error:
+        return fail(error)
     print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "
           f"{len(manifest.files)} files with SHA-256 in {'manifest.json'})")
     return 0

@@ -11,11 +11,10 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
-from runtime.errors import VocabularyError
 from runtime.tokenize import LEVELS
+from train.cli import USER_ERRORS, Parser, fail
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
 from train.sources import FORMATS
-from train.errors import ConfigError, DataError, RunDirError
 
 _HELP = {
     "data": "pairs file, .txt or .zip (default: ../shared/data/fra-eng/fra.txt beside the "
@@ -46,14 +45,8 @@ _HELP = {
 _STOPPED_BY = {"early_stopping": "early stopping", "time_budget": "the time budget"}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        """One line, like every other bad-input error, instead of the whole usage text."""
-        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
-
-
 def parse_args(argv):
-    parser = _Parser(prog="python -m train", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m train", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="run directory (created; rerun to resume)")
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS),
                         help="defaults to start from; explicit options override them")
@@ -86,13 +79,8 @@ def main(argv=None):
 
         result = train(config, args.out, verbose=0 if args.quiet else "auto")
         _print_summary(result, config, args.samples)
-    except (ConfigError, DataError, RunDirError, VocabularyError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 2
+    except USER_ERRORS as error:
+        return fail(error)
     except KeyboardInterrupt:
         print(f"\ninterrupted: rerun the same command to resume from the last completed "
               f"epoch in {args.out}", file=sys.stderr)

@@ -1,12 +1,9 @@
 """`python -m export` as a user runs it: one-line errors, and kill -9 at any moment."""
 
-import json
 import signal
 import subprocess
 import sys
 import time
-
-import pytest
 
 from runtime import manifest as names
 from runtime.manifest import Manifest
