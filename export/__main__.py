@@ -10,6 +10,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
 from export.errors import ExportError  # noqa: E402
+from export.parity import DEFAULT_SENTENCES  # noqa: E402
+from runtime.manifest import MANIFEST_FILE  # noqa: E402
 from train.cli import USER_ERRORS, Parser, fail  # noqa: E402
 
 
@@ -20,7 +22,7 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true",
                         help="replace an existing OUT_DIR (atomically)")
     parser.add_argument("--data", help="the run's data file, if it has moved since training")
-    parser.add_argument("--sentences", type=int, default=200,
+    parser.add_argument("--sentences", type=int, default=DEFAULT_SENTENCES,
                         help="validation sentences decoded by both Keras and ONNX")
     args = parser.parse_args(argv)
     if args.sentences < 1:
@@ -33,7 +35,7 @@ def main(argv=None):
     except (ExportError, *USER_ERRORS) as error:
         return fail(error)
     print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "
-          f"{len(manifest.files)} files with SHA-256 in {'manifest.json'})")
+          f"{len(manifest.files)} files with SHA-256 in {MANIFEST_FILE})")
     return 0
 
 

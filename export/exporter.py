@@ -7,7 +7,6 @@ every proof passed; a failure (or a kill) leaves OUT_DIR as it was.
 import dataclasses
 import os
 import shutil
-import tempfile
 
 import keras
 import numpy as np
@@ -19,7 +18,8 @@ import tf2onnx
 from export import graphs, parity
 from export.errors import ExportError, ParityError
 from runtime import manifest as names
-from runtime.atomic import FOLDER_MODE, replace_folder, write_json_atomic, write_text_atomic
+from export.target import ExportTarget
+from runtime.atomic import write_json_atomic, write_text_atomic
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
 from train.dataset import prepare
@@ -29,77 +29,66 @@ from train.run_dir import file_sha256
 from train.sources import load_pairs
 from train.trainer import load_best_model
 
-DEFAULT_SENTENCES = 200
 
-
-def export_run(run_path, out_path, force=False, data_path=None, sentences=DEFAULT_SENTENCES,
+def export_run(run_path, out_path, force=False, data_path=None, sentences=parity.DEFAULT_SENTENCES,
                log=print):
     """Export the run's best model; return (Manifest, parity report). Raises ExportError,
-    or ParityError listing every failed proof."""
-    run = _checked_run(run_path)
-    out_path = os.path.abspath(out_path)
-    if os.path.lexists(out_path) and not force:
-        raise ExportError(f"{out_path} already exists; pass --force to replace it (atomically)")
-    metadata = run.read_metadata()
-    config = run.read_config()
-    source_vocab, target_vocab = run.load_vocabularies()
+    or ParityError listing every failed proof. OUT_DIR is untouched unless all proofs pass."""
+    target = ExportTarget(out_path, run_path, force)
+    run, metadata, config, history, model = _read_run(run_path)
+    vocabularies = run.load_vocabularies()
     validation = _validation_split(run, config, data_path or metadata["data"]["path"],
-                                   (source_vocab, target_vocab))
-    model = load_best_model(run.path)
-    graphs.check_supported(model)
-    parent, prefix = os.path.dirname(out_path), f".tmp-export-{os.path.basename(out_path)}-"
-    os.makedirs(parent, exist_ok=True)
-    _remove_leftovers(parent, prefix)
-    staging = tempfile.mkdtemp(dir=parent, prefix=prefix)
-    try:
-        os.chmod(staging, FOLDER_MODE)
-        io = names.graph_io(_state_size(model), len(target_vocab))
+                                   vocabularies)
+    with target.staging() as staging:
+        io = names.graph_io(_state_size(model), len(vocabularies[1]))
         _write_graphs(model, io, staging)
         for name, source in ((names.SOURCE_VOCAB_FILE, run_files.SOURCE_VOCAB),
                              (names.TARGET_VOCAB_FILE, run_files.TARGET_VOCAB)):
             shutil.copyfile(run.file(source), os.path.join(staging, name))
         report = _prove(model, staging, io, validation, metadata["data"], sentences, log)
-        write_json_atomic(os.path.join(staging, names.PARITY_FILE), report)
         problems = parity.failures(report)
         if problems:
-            raise ParityError(f"the export does not reproduce Keras ({len(problems)} "
-                              f"failures): " + "; ".join(problems))
-        manifest = _manifest(model, config, metadata, run.read_history(), staging, io)
+            raise ParityError(f"the export does not reproduce Keras ({len(problems)} failed "
+                              f"checks): " + "; ".join(problems))
+        write_json_atomic(os.path.join(staging, names.PARITY_FILE), report)
+        manifest = _manifest(model, config, metadata, history, staging, io)
         write_text_atomic(os.path.join(staging, names.MANIFEST_FILE), manifest.to_json())
-        previous = replace_folder(staging, out_path)
-        if previous:
-            shutil.rmtree(previous, ignore_errors=True)
-        return manifest, report
-    finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging, ignore_errors=True)
+        target.publish(staging)
+    return manifest, report
 
 
-def _remove_leftovers(parent, prefix):
-    """Staging folders of earlier exports to the same OUT_DIR that were killed."""
-    for name in os.listdir(parent):
-        if name.startswith(prefix):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-
-
-def _checked_run(run_path):
+def _read_run(run_path):
+    """Everything export needs from RUN_DIR, checked before any work is done."""
     run = run_files.RunDir(run_path)
     if not os.path.isdir(run.path):
         raise ExportError(f"RUN_DIR {run.path} does not exist")
     if not run.exists():
         raise ExportError(f"{run.path} is not a training run (no {run_files.CONFIG}); "
                           f"train one with `python -m train --out {run_path}`")
-    if not os.path.isfile(run.file(run_files.MODEL)):
-        raise ExportError(f"{run.path} has no {run_files.MODEL} yet: no epoch has completed")
-    return run
+    for name in (run_files.MODEL, run_files.HISTORY):
+        if not os.path.isfile(run.file(name)):
+            raise ExportError(f"{run.path} has no {name} yet: no epoch has completed")
+    metadata, config, history = run.read_metadata(), run.read_config(), run.read_history()
+    needed = {"path", "max_source_length", "max_target_length", "source_vocab_size",
+              "target_vocab_size"}
+    if not isinstance(metadata.get("data"), dict) or needed - set(metadata["data"]):
+        raise ExportError(f"{run.file(run_files.CONFIG)} is damaged: its data section lacks "
+                          f"{sorted(needed - set(metadata.get('data') or {}))}")
+    try:
+        model = load_best_model(run.path)
+    except Exception as error:  # Keras raises ValueError, OSError, zipfile errors, ...
+        raise ExportError(f"{run.file(run_files.MODEL)} cannot be loaded ({error})") from None
+    graphs.check_supported(model)
+    return run, metadata, config, history, model
 
 
 def _validation_split(run, config, data_path, vocabularies):
     """The run's validation pairs, rebuilt exactly as training split them."""
+    if not os.path.isfile(data_path):
+        raise ExportError(f"the run's data file {data_path} is not there; sentence-level "
+                          f"parity needs its validation pairs: pass the file with --data")
+    run.check_same_data(data_path, advice="pass the run's original data file with --data")
     pairs, report = load_pairs(data_path, config.data_format, config.encoding or None)
-    if not pairs:
-        raise ExportError(f"no pairs in {data_path}; pass the run's data with --data")
-    run.check_same_data(data_path)
     return prepare(pairs, config, report, vocabularies).validation
 
 
@@ -146,7 +135,7 @@ def summary(report):
     worst = max(max(numeric["encoder"].values()), max(numeric["decoder"].values()))
     sentences = report["sentences"]
     return (f"parity: inputs/outputs {'match' if not report['io'] else 'DIFFER'}; "
-            f"max |ONNX - Keras| {worst:.1e} over {numeric['cases']} cases (tolerance "
+            f"max |ONNX - Keras| {worst:.1e} over {len(numeric['cases'])} cases (tolerance "
             f"{report['tolerance']:.0e}); batch vs alone {numeric['batch_invariance']:.1e}; "
             f"{sentences['identical']}/{sentences['sentences']} validation sentences decode "
             f"identically")
@@ -162,6 +151,7 @@ def _manifest(model, config, metadata, history, folder, io):
                "source_vocab_size": data["source_vocab_size"],
                "target_vocab_size": data["target_vocab_size"]},
         tokenization={"level": config.level, "lowercase": config.lowercase,
+                      "padding": "right",  # PAD_ID after the tokens: the encoder counts them
                       "special_tokens": {token: index for index, token in enumerate(RESERVED)}},
         max_source_length=data["max_source_length"],
         max_target_length=data["max_target_length"],

@@ -30,7 +30,7 @@ def _rebuilt(trained, **changes):
 
 def encoder_for_export(model):
     """source_tokens (batch, source_length) -> [state_h, state_c]; no mask (see module doc)."""
-    find = _finder(model)
+    find = model.get_layer  # check_supported(model) has passed
     embedding = _rebuilt(find(layers.ENCODER_EMBEDDING), mask_zero=False)
     lstm = _rebuilt(find(layers.ENCODER_LSTM), use_cudnn=False)
     tokens = keras.Input(shape=(None,), dtype="int32", name=names.SOURCE_TOKENS)
@@ -42,7 +42,7 @@ def encoder_for_export(model):
 
 def decoder_for_export(model):
     """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c]."""
-    find = _finder(model)
+    find = model.get_layer  # check_supported(model) has passed
     lstm = _rebuilt(find(layers.DECODER_LSTM), use_cudnn=False)
     embedding, softmax = find(layers.DECODER_EMBEDDING), find(layers.DECODER_SOFTMAX)
     token = keras.Input(shape=(), dtype="int32", name=names.PREVIOUS_TOKEN)
@@ -68,11 +68,6 @@ def check_supported(model):
         raise ExportError(f"the model has no layer named {missing[0]!r} (missing: {missing}; "
                           f"its layers: {sorted(present)}): not a model trained by "
                           f"`python -m train`")
-
-
-def _finder(model):
-    check_supported(model)
-    return model.get_layer
 
 
 def to_onnx(keras_model, specs):

@@ -16,6 +16,7 @@ from runtime.vocabulary import RESERVED
 from train.batching import pad_sequences
 
 TOLERANCE = 1e-5
+DEFAULT_SENTENCES = 200
 BATCH_SIZES = (1, 7, 64)
 SHOWN_DIFFERENCES = 20
 _ORT_TYPES = {"int32": "tensor(int32)", "float32": "tensor(float)"}
@@ -48,25 +49,33 @@ def check_io(session, specs, graph):
 
 def numeric_parity(keras_fns, onnx_fns, real_sources, vocab_sizes, max_source_length, seed=0):
     """Proof 2. vocab_sizes: (source, target). -> {"encoder": {output: max diff},
-    "decoder": {...}, "batch_invariance": max diff, "cases": n}."""
+    "decoder": {...}, "batch_invariance": max diff, "cases": [description of each case]}.
+    Each batch size runs random rows whose longest is 1, typical and longer than any
+    training input, and real validation rows."""
     rng = np.random.default_rng(seed)
     typical = int(np.median([len(s) for s in real_sources]))
     worst = {"encoder": {names.STATE_H: 0.0, names.STATE_C: 0.0},
              "decoder": {names.PROBABILITIES: 0.0, names.STATE_H_OUT: 0.0, names.STATE_C_OUT: 0.0}}
-    invariance, cases = 0.0, 0
+    invariance, cases = 0.0, []
     for batch in BATCH_SIZES:
-        for length in (1, typical, max_source_length + 5):
-            random_rows = [rng.integers(len(RESERVED), vocab_sizes[0], rng.integers(1, length + 1))
-                           for _ in range(batch)]
-            real_rows = [real_sources[i] for i in rng.integers(0, len(real_sources), batch)]
-            for rows in (random_rows, real_rows):
-                tokens = pad_sequences(rows)
-                states = _compare(worst["encoder"], keras_fns[0](tokens), onnx_fns[0](tokens))
-                _check_decoder(worst["decoder"], keras_fns[1], onnx_fns[1], states, vocab_sizes[1],
-                               rng)
-                invariance = max(invariance, _batch_invariance(onnx_fns[0], rows, states))
-                cases += 1
+        batches = [(f"random, longest {length}", _random_rows(rng, batch, length, vocab_sizes[0]))
+                   for length in (1, typical, max_source_length + 5)]
+        batches.append(("real", [real_sources[i] for i in rng.integers(0, len(real_sources), batch)]))
+        for kind, rows in batches:
+            tokens = pad_sequences(rows)
+            states = onnx_fns[0](tokens)
+            _compare(worst["encoder"], keras_fns[0](tokens), states)
+            _check_decoder(worst["decoder"], keras_fns[1], onnx_fns[1], states, vocab_sizes[1], rng)
+            invariance = max(invariance, _batch_invariance(onnx_fns[0], rows, states))
+            cases.append(f"batch {batch}, {kind}: source lengths {min(map(len, rows))}-"
+                         f"{max(map(len, rows))}")
     return {**worst, "batch_invariance": invariance, "cases": cases}
+
+
+def _random_rows(rng, batch, length, vocab_size):
+    """`batch` rows of random non-reserved ids; the first is `length` long, the rest 1..length."""
+    lengths = [length, *rng.integers(1, length + 1, batch - 1)]
+    return [rng.integers(len(RESERVED), vocab_size, n).astype(np.int32) for n in lengths]
 
 
 def _check_decoder(worst, keras_step, onnx_step, states, target_vocab_size, rng):
@@ -79,9 +88,13 @@ def _check_decoder(worst, keras_step, onnx_step, states, target_vocab_size, rng)
 
 
 def _compare(worst, expected, actual):
+    """Raise worst[output] to this case's max |difference|: infinite where the shapes differ
+    (no broadcasting) or any difference is not finite (NaN would otherwise vanish in max)."""
     for name, a, b in zip(list(worst), expected, actual):
-        worst[name] = max(worst[name], float(np.abs(np.asarray(a) - np.asarray(b)).max()))
-    return actual
+        a, b = np.asarray(a), np.asarray(b)
+        difference = np.abs(a - b) if a.shape == b.shape else np.array([np.inf])
+        worst[name] = max(worst[name], float(difference.max()) if np.isfinite(difference).all()
+                          else float("inf"))
 
 
 def _batch_invariance(onnx_encode, rows, batched_states):
@@ -90,7 +103,8 @@ def _batch_invariance(onnx_encode, rows, batched_states):
     for i, row in enumerate(rows[:8]):  # a few rows suffice; each costs one session call
         alone = onnx_encode(pad_sequences([row]))
         for batched, single in zip(batched_states, alone):
-            worst = max(worst, float(np.abs(batched[i] - single[0]).max()))
+            difference = np.abs(batched[i] - single[0])
+            worst = max(worst, float(difference.max()) if np.isfinite(difference).all() else float("inf"))
     return worst
 
 
@@ -127,5 +141,6 @@ def failures(report):
         found.append(f"sentence {difference['input']!r} decodes differently from step "
                      f"{difference['first_differing_step']}")
     if sentences["sentences"] - sentences["identical"] > len(sentences["differences"]):
-        found.append(f"{sentences['sentences'] - sentences['identical']} sentences differ in all")
+        found.append(f"{sentences['sentences'] - sentences['identical']} sentences differ in all "
+                     f"(the first {len(sentences['differences'])} are listed)")
     return found

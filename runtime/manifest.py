@@ -42,6 +42,10 @@ class TensorSpec:
         """As stored in manifest.json (the shape a JSON list)."""
         return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
 
+    @classmethod
+    def from_dict(cls, values):
+        return cls(values["name"], values["dtype"], tuple(values["shape"]))
+
 
 def graph_io(state_size, target_vocab_size):
     """{"encoder": {"inputs": [...], "outputs": [...]}, "decoder": {...}} of TensorSpecs."""
@@ -98,5 +102,5 @@ class Manifest:
     def io_specs(self, graph):
         """(inputs, outputs) of `graph` ("encoder"/"decoder") as TensorSpecs."""
         spec = self.graphs[graph]
-        return ([TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in spec["inputs"]],
-                [TensorSpec(t["name"], t["dtype"], tuple(t["shape"])) for t in spec["outputs"]])
+        return ([TensorSpec.from_dict(t) for t in spec["inputs"]],
+                [TensorSpec.from_dict(t) for t in spec["outputs"]])

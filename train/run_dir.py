@@ -89,19 +89,23 @@ class RunDir:
 
     def read_config(self):
         try:
-            with open(self.file(CONFIG), encoding="utf-8") as f:
-                saved = json.load(f)
-            return from_dict(saved["config"])
-        except (OSError, ValueError, KeyError, TypeError, ConfigError) as error:
-            raise RunDirError(f"{self.file(CONFIG)} is unreadable or damaged ({error})") from None
+            return from_dict(self.read_metadata()["config"])
+        except (KeyError, TypeError, ConfigError) as error:
+            raise RunDirError(f"{self.file(CONFIG)} is damaged ({error})") from None
 
     def read_metadata(self):
-        with open(self.file(CONFIG), encoding="utf-8") as f:
-            return json.load(f)
+        """config.json as a dict: the options, the data's figures, the versions."""
+        return self._read_json(CONFIG)
 
     def read_history(self):
-        with open(self.file(HISTORY), encoding="utf-8") as f:
-            return json.load(f)
+        return self._read_json(HISTORY)
+
+    def _read_json(self, name):
+        try:
+            with open(self.file(name), encoding="utf-8") as f:
+                return json.load(f)
+        except (OSError, ValueError) as error:
+            raise RunDirError(f"{self.file(name)} is unreadable or damaged ({error})") from None
 
     def write_config(self, config, data_path, data_stats, versions):
         write_json_atomic(self.file(CONFIG), {
@@ -112,11 +116,11 @@ class RunDir:
             "versions": {"python": platform.python_version(), **versions},
         })
 
-    def check_same_data(self, data_path):
+    def check_same_data(self, data_path, advice="use a new --out"):
         saved = self.read_metadata()["data"]["sha256"]
         if file_sha256(data_path) != saved:
             raise RunDirError(f"{data_path} changed since this run started (its SHA-256 "
-                              f"differs from {self.file(CONFIG)}); use a new --out")
+                              f"differs from {self.file(CONFIG)}); {advice}")
 
     def save_vocabularies(self, source_vocab, target_vocab):
         source_vocab.save(self.file(SOURCE_VOCAB))

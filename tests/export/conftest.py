@@ -1,5 +1,7 @@
 """Tiny trained runs of each supported kind (char, word), exported once per session."""
 
+import random
+
 import pytest
 
 from tests.train.synthetic import reversal_pairs, write_pairs
@@ -11,8 +13,6 @@ TINY = dict(embedding_dim=8, latent_dim=16, batch_size=32, patience=0, epochs=2,
 
 def word_pairs(count):
     words = "the a cat dog sees likes big small red blue".split()
-    import random
-
     rng = random.Random(3)
     pairs = []
     for _ in range(count):

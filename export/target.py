@@ -1,0 +1,73 @@
+"""OUT_DIR: what may be replaced, the lock on it, the hidden staging folder, the publish.
+
+The export is built in `.tmp-export-<name>.XXXXXXXX` beside OUT_DIR, fsynced, and swapped
+into place in one step (runtime.atomic.replace_folder). `--force` replaces only an export (a
+folder with a manifest.json) or an empty folder, never the training run or a user's files.
+"""
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+
+from export.errors import ExportError
+from runtime.atomic import FOLDER_MODE, replace_folder
+from runtime.manifest import MANIFEST_FILE
+
+
+class ExportTarget:
+    def __init__(self, out_path, run_path, force):
+        self.path = os.path.abspath(out_path)
+        self.parent, self.name = os.path.split(self.path)
+        self.force = force
+        self._check(os.path.abspath(run_path))
+
+    def _check(self, run_path):
+        if self.path == run_path or run_path.startswith(self.path + os.sep):
+            raise ExportError(f"OUT_DIR {self.path} would replace the training run {run_path}; "
+                              f"choose another folder")
+        if os.path.islink(self.path) or (os.path.lexists(self.path) and not os.path.isdir(self.path)):
+            raise ExportError(f"OUT_DIR {self.path} is a file or a link, expected a folder")
+        if not os.path.exists(self.path):
+            return
+        if not self.force:
+            raise ExportError(f"{self.path} already exists; pass --force to replace it (atomically)")
+        entries = os.listdir(self.path)
+        if entries and MANIFEST_FILE not in entries:
+            raise ExportError(f"{self.path} holds files that are not an export "
+                              f"({', '.join(sorted(entries)[:3])}); not replacing it, even with --force")
+
+    @contextlib.contextmanager
+    def staging(self):
+        """Lock OUT_DIR against a concurrent export, clear what killed exports left, and
+        yield a fresh staging folder (removed afterwards unless published)."""
+        os.makedirs(self.parent, exist_ok=True)
+        with open(os.path.join(self.parent, f".{self.name}.export-lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExportError(f"another export into {self.path} is running") from None
+            prefix = f".tmp-export-{self.name}."
+            leftover = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}")  # mkdtemp's suffix
+            for name in os.listdir(self.parent):
+                if leftover.fullmatch(name):
+                    shutil.rmtree(os.path.join(self.parent, name), ignore_errors=True)
+            staging = tempfile.mkdtemp(dir=self.parent, prefix=prefix)
+            try:
+                os.chmod(staging, FOLDER_MODE)
+                yield staging
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def publish(self, staging):
+        """Make every file durable, then swap the staging folder in as OUT_DIR."""
+        for name in os.listdir(staging):
+            with open(os.path.join(staging, name), "rb") as f:
+                os.fsync(f.fileno())
+        if os.path.lexists(self.path) and not self.force:
+            raise ExportError(f"{self.path} appeared while exporting; pass --force to replace it")
+        previous = replace_folder(staging, self.path)
+        if previous:
+            shutil.rmtree(previous, ignore_errors=True)
