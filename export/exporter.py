@@ -23,7 +23,7 @@ from runtime.atomic import write_json_atomic, write_text_atomic
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
 from train.dataset import prepare
-from train.decode import keras_functions
+from train.decode import keras_backend
 from train.model import ENCODER_LSTM, build_inference_models
 from train.run_dir import file_sha256
 from train.sources import load_pairs
@@ -117,14 +117,14 @@ def _prove(model, folder, io, validation, data_stats, sentences, log):
     report = {"tolerance": parity.TOLERANCE,
               "io": parity.check_io(sessions[0], _specs(io["encoder"]), "encoder")
               + parity.check_io(sessions[1], _specs(io["decoder"]), "decoder")}
-    keras_fns = keras_functions(*build_inference_models(model))
-    onnx_fns = parity.onnx_functions(*sessions)
+    reference = keras_backend(*build_inference_models(model))
+    exported = parity.onnx_backend(*sessions)
     vocab_sizes = (data_stats["source_vocab_size"], data_stats["target_vocab_size"])
-    report["numeric"] = parity.numeric_parity(keras_fns, onnx_fns, validation.sources,
+    report["numeric"] = parity.numeric_parity(reference, exported, validation.sources,
                                               vocab_sizes, data_stats["max_source_length"])
     count = min(sentences, len(validation))
     report["sentences"] = parity.sentence_parity(
-        keras_fns, onnx_fns, validation.sources[:count], [t for t, _ in validation.texts[:count]],
+        reference, exported, validation.sources[:count], [t for t, _ in validation.texts[:count]],
         data_stats["max_target_length"])
     log(summary(report))
     return report

@@ -41,7 +41,8 @@ def encoder_for_export(model):
 
 
 def decoder_for_export(model):
-    """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c]."""
+    """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c,
+    next_token (batch,) int32 = argmax of the probabilities]."""
     find = model.get_layer  # check_supported(model) has passed
     lstm = _rebuilt(find(layers.DECODER_LSTM), use_cudnn=False)
     embedding, softmax = find(layers.DECODER_EMBEDDING), find(layers.DECODER_SOFTMAX)
@@ -52,7 +53,11 @@ def decoder_for_export(model):
     outputs, new_h, new_c = lstm(embedding(steps), initial_state=[state_h, state_c])
     lstm.set_weights(find(layers.DECODER_LSTM).get_weights())
     probabilities = keras.layers.Reshape((softmax.units,))(softmax(outputs))
-    return keras.Model([token, state_h, state_c], [probabilities, new_h, new_c],
+    # tf.math.argmax, not keras.ops.argmax: Keras's version bitcasts floats to handle -0.0,
+    # and tf2onnx has no conversion for Bitcast.
+    next_token = keras.layers.Lambda(
+        lambda p: tf.math.argmax(p, axis=-1, output_type=tf.int32), name="next_token")(probabilities)
+    return keras.Model([token, state_h, state_c], [probabilities, new_h, new_c, next_token],
                        name="decoder_export")
 
 

@@ -11,7 +11,7 @@
 import numpy as np
 
 from runtime import manifest as names
-from runtime.greedy import greedy_decode
+from runtime.greedy import Backend, greedy_decode
 from runtime.vocabulary import RESERVED
 from train.batching import pad_sequences
 
@@ -22,16 +22,22 @@ SHOWN_DIFFERENCES = 20
 _ORT_TYPES = {"int32": "tensor(int32)", "float32": "tensor(float)"}
 
 
-def onnx_functions(encoder, decoder):
-    """The (encode, step) pair runtime.greedy.greedy_decode takes, for two ORT sessions."""
+def onnx_backend(encoder, decoder):
+    """Two onnxruntime sessions as a runtime.greedy.Backend."""
     def encode(tokens):
         return tuple(encoder.run(None, {names.SOURCE_TOKENS: tokens}))
 
-    def step(token, state_h, state_c):
-        feeds = {names.PREVIOUS_TOKEN: token, names.STATE_H: state_h, names.STATE_C: state_c}
-        return tuple(decoder.run(None, feeds))
+    def feeds(token, state_h, state_c):
+        return {names.PREVIOUS_TOKEN: token, names.STATE_H: state_h, names.STATE_C: state_c}
 
-    return encode, step
+    def step(token, state_h, state_c):
+        return tuple(decoder.run([names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT],
+                                 feeds(token, state_h, state_c)))
+
+    def outputs(token, state_h, state_c):
+        return tuple(decoder.run(None, feeds(token, state_h, state_c)))
+
+    return Backend(encode, step, outputs)
 
 
 def check_io(session, specs, graph):
@@ -47,7 +53,7 @@ def check_io(session, specs, graph):
     return failures
 
 
-def numeric_parity(keras_fns, onnx_fns, real_sources, vocab_sizes, max_source_length, seed=0):
+def numeric_parity(keras, onnx, real_sources, vocab_sizes, max_source_length, seed=0):
     """Proof 2. vocab_sizes: (source, target). -> {"encoder": {output: max diff},
     "decoder": {...}, "batch_invariance": max diff, "cases": [description of each case]}.
     Each batch size runs random rows whose longest is 1, typical and longer than any
@@ -55,7 +61,8 @@ def numeric_parity(keras_fns, onnx_fns, real_sources, vocab_sizes, max_source_le
     rng = np.random.default_rng(seed)
     typical = int(np.median([len(s) for s in real_sources]))
     worst = {"encoder": {names.STATE_H: 0.0, names.STATE_C: 0.0},
-             "decoder": {names.PROBABILITIES: 0.0, names.STATE_H_OUT: 0.0, names.STATE_C_OUT: 0.0}}
+             "decoder": {names.PROBABILITIES: 0.0, names.STATE_H_OUT: 0.0, names.STATE_C_OUT: 0.0,
+                         names.NEXT_TOKEN: 0.0}}
     invariance, cases = 0.0, []
     for batch in BATCH_SIZES:
         batches = [(f"random, longest {length}", _random_rows(rng, batch, length, vocab_sizes[0]))
@@ -63,10 +70,11 @@ def numeric_parity(keras_fns, onnx_fns, real_sources, vocab_sizes, max_source_le
         batches.append(("real", [real_sources[i] for i in rng.integers(0, len(real_sources), batch)]))
         for kind, rows in batches:
             tokens = pad_sequences(rows)
-            states = onnx_fns[0](tokens)
-            _compare(worst["encoder"], keras_fns[0](tokens), states)
-            _check_decoder(worst["decoder"], keras_fns[1], onnx_fns[1], states, vocab_sizes[1], rng)
-            invariance = max(invariance, _batch_invariance(onnx_fns[0], rows, states))
+            states = onnx.encode(tokens)
+            _compare(worst["encoder"], keras.encode(tokens), states)
+            _check_decoder(worst["decoder"], keras.outputs, onnx.outputs, states, vocab_sizes[1],
+                           rng)
+            invariance = max(invariance, _batch_invariance(onnx.encode, rows, states))
             cases.append(f"batch {batch}, {kind}: source lengths {min(map(len, rows))}-"
                          f"{max(map(len, rows))}")
     return {**worst, "batch_invariance": invariance, "cases": cases}
@@ -78,13 +86,14 @@ def _random_rows(rng, batch, length, vocab_size):
     return [rng.integers(len(RESERVED), vocab_size, n).astype(np.int32) for n in lengths]
 
 
-def _check_decoder(worst, keras_step, onnx_step, states, target_vocab_size, rng):
+def _check_decoder(worst, keras_outputs, onnx_outputs, states, target_vocab_size, rng):
     """The step on the encoder's states and on random ones, with random previous tokens."""
     batch, size = states[0].shape
     random_states = rng.normal(0, 0.5, (2, batch, size)).astype(np.float32)
     for state_h, state_c in (states, random_states):
         token = rng.integers(0, target_vocab_size, batch).astype(np.int32)
-        _compare(worst, keras_step(token, state_h, state_c), onnx_step(token, state_h, state_c))
+        _compare(worst, keras_outputs(token, state_h, state_c),
+                 onnx_outputs(token, state_h, state_c))
 
 
 def _compare(worst, expected, actual):
@@ -108,13 +117,13 @@ def _batch_invariance(onnx_encode, rows, batched_states):
     return worst
 
 
-def sentence_parity(keras_fns, onnx_fns, sources, texts, max_length, batch_size=64):
+def sentence_parity(keras, onnx, sources, texts, max_length, batch_size=64):
     """Proof 3: greedy outputs, sentence by sentence."""
     differences, identical = [], 0
     for start in range(0, len(sources), batch_size):
         tokens = pad_sequences(sources[start:start + batch_size])
-        expected = greedy_decode(*keras_fns, tokens, max_length)
-        actual = greedy_decode(*onnx_fns, tokens, max_length)
+        expected = greedy_decode(keras.encode, keras.step, tokens, max_length)
+        actual = greedy_decode(onnx.encode, onnx.step, tokens, max_length)
         for offset, (a, b) in enumerate(zip(expected, actual)):
             if a == b:
                 identical += 1

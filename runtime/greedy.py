@@ -1,29 +1,43 @@
 """Greedy decoding over any encoder/step pair (Keras models or onnxruntime sessions), so
 every backend runs the same loop and differs only in the two functions it is given."""
 
+import collections
+
 import numpy as np
 
 from runtime.vocabulary import END_ID, START_ID
 
+# encode(tokens) -> (state_h, state_c); step(token, h, c) -> (next_token, h, c);
+# outputs(token, h, c) -> every decoder output in the manifest's order (for parity checks).
+Backend = collections.namedtuple("Backend", "encode step outputs")
 
-def greedy_decode(encode, step, encoder_tokens, max_length):
+
+def greedy_decode(encode, step, encoder_tokens, max_length, compact=True):
     """encode(encoder_tokens (batch, source_len) int32) -> (state_h, state_c);
-    step(previous_token (batch,) int32, state_h, state_c) -> (probabilities (batch, vocab),
-    state_h, state_c). Returns one id list per row, without <start>/<end>, at most
-    max_length ids; rows that have produced <end> are finished."""
+    step(previous_token (rows,) int32, state_h, state_c) -> (next_token (rows,), state_h,
+    state_c).
+
+    Returns one id list per input row, without <start>/<end>, at most max_length ids. A row
+    that has produced <end> stops contributing: with `compact` its state leaves the batch
+    (later steps run on unfinished rows only, which needs states indexable like numpy
+    arrays); without, it runs on and its tokens are ignored. Rows never affect each other."""
     state_h, state_c = encode(encoder_tokens)
-    batch = len(encoder_tokens)
-    token = np.full(batch, START_ID, dtype=np.int32)
-    outputs = [[] for _ in range(batch)]
-    finished = np.zeros(batch, dtype=bool)
+    outputs = [[] for _ in range(len(encoder_tokens))]
+    rows = np.arange(len(encoder_tokens))  # the output row of each batch position
+    done = np.zeros(len(rows), dtype=bool)
+    token = np.full(len(rows), START_ID, dtype=np.int32)
     for _ in range(max_length):
-        probabilities, state_h, state_c = step(token, state_h, state_c)
-        token = probabilities.argmax(axis=-1).astype(np.int32)  # (batch,)
-        for row in np.flatnonzero(~finished):
-            if token[row] == END_ID:
-                finished[row] = True
-            else:
-                outputs[row].append(int(token[row]))
-        if finished.all():
+        next_token, state_h, state_c = step(token, state_h, state_c)
+        next_token = np.asarray(next_token).astype(np.int32)
+        ended = next_token == END_ID
+        for row, token_id in zip(rows[~ended & ~done], next_token[~ended & ~done]):
+            outputs[row].append(int(token_id))
+        done |= ended
+        if done.all():
             break
+        if compact and done.any():
+            keep = ~done
+            rows, next_token, done = rows[keep], next_token[keep], done[keep]
+            state_h, state_c = state_h[keep], state_c[keep]
+        token = next_token
     return outputs

@@ -5,7 +5,9 @@ An export directory holds:
     encoder.onnx       source_tokens (batch, source_length) int32
                          -> state_h, state_c (batch, state_size) float32
     decoder.onnx       previous_token (batch,) int32, state_h, state_c (batch, state_size)
-                         -> probabilities (batch, target_vocab_size), state_h_out, state_c_out
+                         -> probabilities (batch, target_vocab_size), state_h_out, state_c_out,
+                            next_token (batch,) int32: the argmax, so a GPU step need not
+                            copy the probabilities to the host
     source_vocab.json  JSON lists, position = id (runtime.vocabulary)
     target_vocab.json
     parity.json        the proofs the exporter ran against Keras
@@ -29,6 +31,7 @@ SOURCE_TOKENS = "source_tokens"
 STATE_H, STATE_C = "state_h", "state_c"
 PREVIOUS_TOKEN = "previous_token"
 PROBABILITIES = "probabilities"
+NEXT_TOKEN = "next_token"
 STATE_H_OUT, STATE_C_OUT = "state_h_out", "state_c_out"
 
 
@@ -60,7 +63,8 @@ def graph_io(state_size, target_vocab_size):
                        TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)],
             "outputs": [TensorSpec(PROBABILITIES, "float32", ("batch", target_vocab_size)),
                         TensorSpec(STATE_H_OUT, "float32", state),
-                        TensorSpec(STATE_C_OUT, "float32", state)],
+                        TensorSpec(STATE_C_OUT, "float32", state),
+                        TensorSpec(NEXT_TOKEN, "int32", ("batch",))],
         },
     }
 

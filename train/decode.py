@@ -4,30 +4,31 @@ ONNX export is checked against."""
 
 import numpy as np
 
-from runtime.greedy import greedy_decode
+from runtime.greedy import Backend, greedy_decode
 from runtime.tokenize import detokenize, tokenize
 from train.batching import pad_sequences
 
 
-def keras_functions(encoder, decoder_step):
-    """The (encode, step) pair runtime.greedy.greedy_decode takes, for the Keras models."""
+def keras_backend(encoder, decoder_step):
+    """The Keras inference models as a runtime.greedy.Backend."""
     def encode(tokens):
         return tuple(np.asarray(x) for x in encoder(tokens, training=False))
 
+    def outputs(token, state_h, state_c):
+        results = decoder_step([token[:, None], state_h, state_c], training=False)
+        probabilities, state_h, state_c = (np.asarray(x) for x in results)
+        return probabilities, state_h, state_c, probabilities.argmax(axis=-1).astype(np.int32)
+
     def step(token, state_h, state_c):
-        outputs = decoder_step([token[:, None], state_h, state_c], training=False)
-        return tuple(np.asarray(x) for x in outputs)
+        _, state_h, state_c, next_token = outputs(token, state_h, state_c)
+        return next_token, state_h, state_c
 
-    return encode, step
-
-
-def keras_greedy_decode(encoder, decoder_step, encoder_tokens, max_length):
-    """encoder_tokens (batch, source_len) int32, PAD_ID-padded -> one id list per row."""
-    return greedy_decode(*keras_functions(encoder, decoder_step), encoder_tokens, max_length)
+    return Backend(encode, step, outputs)
 
 
 def translate(encoder, decoder_step, texts, config, source_vocab, target_vocab, max_length):
     """Texts -> decoded texts, tokenized and detokenized as the run's config says."""
     sources = [source_vocab.encode(tokenize(t, config.level, config.lowercase)) for t in texts]
-    outputs = keras_greedy_decode(encoder, decoder_step, pad_sequences(sources), max_length)
+    backend = keras_backend(encoder, decoder_step)
+    outputs = greedy_decode(backend.encode, backend.step, pad_sequences(sources), max_length)
     return [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]

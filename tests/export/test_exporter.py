@@ -168,9 +168,9 @@ def test_failed_proofs_list_every_failure_and_leave_nothing(runs, tmp_path, monk
     with pytest.raises(ParityError) as caught:
         export_run(runs["char"], tmp_path / "out", log=lambda line: None)
     message = str(caught.value)
-    for output in ("state_h", "state_c", "probabilities", "state_h_out", "state_c_out"):
+    for output in ("state_h", "state_c", "probabilities", "state_h_out", "state_c_out", "next_token"):
         assert f"output {output}:" in message
-    assert "(6 failed checks)" in message  # 2 encoder + 3 decoder outputs + batch invariance
+    assert "(7 failed checks)" in message  # 2 encoder + 4 decoder outputs + batch invariance
     assert not (tmp_path / "out").exists()
 
 
