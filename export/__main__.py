@@ -12,7 +12,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARN
 from export.errors import ExportError  # noqa: E402
 from export.parity import DEFAULT_SENTENCES  # noqa: E402
 from runtime.manifest import MANIFEST_FILE  # noqa: E402
-from train.cli import USER_ERRORS, Parser, fail  # noqa: E402
+from runtime.cli import Parser  # noqa: E402
+from train.cli import USER_ERRORS, fail  # noqa: E402
 
 
 def main(argv=None):

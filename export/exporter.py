@@ -20,6 +20,7 @@ from export.errors import ExportError, ParityError
 from runtime import manifest as names
 from export.target import ExportTarget
 from runtime.atomic import write_json_atomic, write_text_atomic
+from runtime.export_dir import check_io
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
 from train.dataset import prepare
@@ -115,8 +116,8 @@ def _prove(model, folder, io, validation, data_stats, sentences, log):
                                              providers=["CPUExecutionProvider"])
                 for name in (names.ENCODER_FILE, names.DECODER_FILE)]
     report = {"tolerance": parity.TOLERANCE,
-              "io": parity.check_io(sessions[0], _specs(io["encoder"]), "encoder")
-              + parity.check_io(sessions[1], _specs(io["decoder"]), "decoder")}
+              "io": check_io(sessions[0], _specs(io["encoder"]), "encoder")
+              + check_io(sessions[1], _specs(io["decoder"]), "decoder")}
     reference = keras_backend(*build_inference_models(model))
     exported = parity.onnx_backend(*sessions)
     vocab_sizes = (data_stats["source_vocab_size"], data_stats["target_vocab_size"])

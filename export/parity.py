@@ -19,7 +19,6 @@ TOLERANCE = 1e-5
 DEFAULT_SENTENCES = 200
 BATCH_SIZES = (1, 7, 64)
 SHOWN_DIFFERENCES = 20
-_ORT_TYPES = {"int32": "tensor(int32)", "float32": "tensor(float)"}
 
 
 def onnx_backend(encoder, decoder):
@@ -38,19 +37,6 @@ def onnx_backend(encoder, decoder):
         return tuple(decoder.run(None, feeds(token, state_h, state_c)))
 
     return Backend(encode, step, outputs)
-
-
-def check_io(session, specs, graph):
-    """Proof 1 for one graph: a list of differences (empty when it matches)."""
-    expected_inputs, expected_outputs = specs
-    failures = []
-    for kind, actual, expected in (("input", session.get_inputs(), expected_inputs),
-                                   ("output", session.get_outputs(), expected_outputs)):
-        found = [(a.name, a.type, tuple(a.shape)) for a in actual]
-        wanted = [(e.name, _ORT_TYPES[e.dtype], tuple(e.shape)) for e in expected]
-        if found != wanted:
-            failures.append(f"{graph} {kind}s are {found}, the manifest says {wanted}")
-    return failures
 
 
 def numeric_parity(keras, onnx, real_sources, vocab_sizes, max_source_length, seed=0):

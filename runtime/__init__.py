@@ -1,14 +1,17 @@
 """Seq2seq runtime: what a service embeds. Imports only numpy, onnxruntime and the standard
-library. It holds what training and export share with it: the tokenizers, the vocabulary
-format and the export manifest. The ONNX decoding loop is not written yet."""
+library. `Translator.load(export_dir)` checks an export and translates with batched greedy
+decoding; the tokenizers, vocabulary format and manifest are shared with train and export."""
 
-from runtime.errors import ManifestError, TokenizationError, VocabularyError
+from runtime.errors import (ExportLoadError, InputError, ManifestError, ProviderError,
+                            TokenizationError, VocabularyError)
 from runtime.manifest import Manifest
+from runtime.translator import Translation, Translator
 from runtime.tokenize import LEVELS, detokenize, tokenize
 from runtime.vocabulary import END_ID, PAD_ID, RESERVED, START_ID, UNK_ID, Vocabulary
 
 __all__ = [
     "END_ID", "LEVELS", "PAD_ID", "RESERVED", "START_ID", "UNK_ID",
-    "Manifest", "ManifestError", "TokenizationError", "Vocabulary", "VocabularyError",
+    "ExportLoadError", "InputError", "Manifest", "ManifestError", "ProviderError",
+    "TokenizationError", "Translation", "Translator", "Vocabulary", "VocabularyError",
     "detokenize", "tokenize",
 ]

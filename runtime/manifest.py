@@ -19,7 +19,7 @@ import json
 
 from runtime.errors import ManifestError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the decoder also outputs next_token
 MANIFEST_FILE = "manifest.json"
 ENCODER_FILE = "encoder.onnx"
 DECODER_FILE = "decoder.onnx"

@@ -13,9 +13,10 @@ from runtime.errors import TokenizationError
 LEVELS = ("char", "word")
 
 _WORD_PATTERN = re.compile(r"[\w']+|[^\s\w]")
-# Joining words: no space before closing punctuation, none after opening brackets.
-_NO_SPACE_BEFORE = frozenset(".,!?;:%)]}…»")
-_NO_SPACE_AFTER = frozenset("([{«")
+# Joining words: no space before closing punctuation, none after opening brackets, none
+# around hyphens ("allez-vous").
+_NO_SPACE_BEFORE = frozenset(".,!?;:%)]}…»-")
+_NO_SPACE_AFTER = frozenset("([{«-")
 
 
 def check_level(level):

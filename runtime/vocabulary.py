@@ -94,6 +94,17 @@ class Vocabulary:
             raise VocabularyError(f"{path}: {error}") from None
 
 
+def pad_sequences(sequences):
+    """Id sequences -> (count, longest) int32, padded with PAD_ID after the ids (width >= 1)."""
+    import numpy as np  # here, not at the top: the vocabulary itself needs only the stdlib
+
+    width = max([1, *(len(s) for s in sequences)])
+    out = np.full((len(sequences), width), PAD_ID, dtype=np.int32)
+    for row, sequence in enumerate(sequences):
+        out[row, :len(sequence)] = sequence
+    return out
+
+
 def _check_tokens(tokens):
     if not all(isinstance(t, str) for t in tokens):
         raise VocabularyError("a vocabulary must be a list of strings")

@@ -12,7 +12,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
 from runtime.tokenize import LEVELS
-from train.cli import USER_ERRORS, Parser, fail
+from runtime.cli import Parser
+from train.cli import USER_ERRORS, fail
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
 from train.sources import FORMATS
 

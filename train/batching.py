@@ -8,7 +8,7 @@ exactly the batches the uninterrupted run would have.
 
 import numpy as np
 
-from runtime.vocabulary import PAD_ID
+from runtime.vocabulary import pad_sequences
 
 CHUNK_BATCHES = 50  # larger: tighter buckets; smaller: more randomness across lengths
 
@@ -53,12 +53,3 @@ def pad_batch(split, indices):
     decoder_tokens = pad_sequences([t[:-1] for t in targets])
     labels = pad_sequences([t[1:] for t in targets])
     return encoder_tokens, decoder_tokens, labels
-
-
-def pad_sequences(sequences):
-    """Id sequences -> (count, longest) int32, padded with PAD_ID (width at least 1)."""
-    width = max([1, *(len(s) for s in sequences)])
-    out = np.full((len(sequences), width), PAD_ID, dtype=np.int32)
-    for row, sequence in enumerate(sequences):
-        out[row, :len(sequence)] = sequence
-    return out

@@ -28,7 +28,7 @@ def test_round_trip_and_specs():
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 2 is not supported"),
+    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 3 is not supported"),
     (lambda d: d.pop("files"), "missing \\['files'\\]"),
     (lambda d: d.update(extra=1), "unknown \\['extra'\\]"),
 ])

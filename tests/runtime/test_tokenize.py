@@ -22,6 +22,7 @@ def test_lowercase():
 def test_word_detokenize_attaches_punctuation():
     assert detokenize(["i'm", "here", ",", "tom", "!"], "word") == "i'm here, tom!"
     assert detokenize(["(", "yes", ")"], "word") == "(yes)"
+    assert detokenize(["comment", "allez", "-", "vous", "?"], "word") == "comment allez-vous?"
     assert detokenize([], "word") == ""
 
 

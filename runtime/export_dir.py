@@ -1,0 +1,127 @@
+"""Loading an export directory with every check a service needs before it serves:
+format version, SHA-256 of every file, vocabularies against the manifest, graph inputs and
+outputs against the manifest, no external data. Each failure is an ExportLoadError naming
+the file and what differs."""
+
+import dataclasses
+import hashlib
+import json
+import os
+
+import onnxruntime
+
+from runtime import manifest as names
+from runtime.errors import ExportLoadError, VocabularyError
+from runtime.manifest import Manifest
+from runtime.vocabulary import Vocabulary
+
+_ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
+REQUIRED_FILES = (names.ENCODER_FILE, names.DECODER_FILE, names.SOURCE_VOCAB_FILE,
+                  names.TARGET_VOCAB_FILE)
+
+
+@dataclasses.dataclass
+class LoadedExport:
+    folder: str
+    manifest: Manifest
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    graphs: dict  # "encoder"/"decoder" -> the verified ONNX bytes
+
+
+def load_export(folder):
+    folder = os.path.abspath(folder)
+    if not os.path.isdir(folder):
+        raise ExportLoadError(f"{folder}: not a folder (expected an export directory)")
+    manifest = _read_manifest(folder)
+    missing = [name for name in REQUIRED_FILES if name not in manifest.files]
+    if missing:
+        raise ExportLoadError(f"{_path(folder, names.MANIFEST_FILE)}: no hash for {missing}")
+    contents = {name: _verified_bytes(folder, name, digest) for name, digest in manifest.files.items()}
+    source_vocab = _vocabulary(folder, names.SOURCE_VOCAB_FILE, contents)
+    target_vocab = _vocabulary(folder, names.TARGET_VOCAB_FILE, contents)
+    _check_sizes(folder, manifest, source_vocab, target_vocab)
+    graphs = {graph: contents[manifest.graphs[graph]["file"]] for graph in ("encoder", "decoder")}
+    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs)
+
+
+def _path(folder, name):
+    return os.path.join(folder, name)
+
+
+def _read_manifest(folder):
+    path = _path(folder, names.MANIFEST_FILE)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise ExportLoadError(f"{path}: missing; {folder} is not an export directory") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportLoadError(f"{path}: unreadable ({error})") from None
+    return Manifest.from_json(text, source=path)
+
+
+def _verified_bytes(folder, name, expected):
+    path = _path(folder, name)
+    if os.path.basename(name) != name:
+        raise ExportLoadError(f"{_path(folder, names.MANIFEST_FILE)}: file name {name!r} "
+                              f"points outside the export directory")
+    try:
+        with open(path, "rb") as f:
+            content = f.read()
+    except OSError as error:
+        raise ExportLoadError(f"{path}: unreadable ({error.strerror or error})") from None
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != expected:
+        raise ExportLoadError(f"{path}: SHA-256 {actual} differs from the manifest's {expected} "
+                              f"(the file was changed or damaged after export)")
+    return content
+
+
+def _vocabulary(folder, name, contents):
+    try:
+        return Vocabulary(json.loads(contents[name].decode("utf-8")))
+    except (ValueError, UnicodeDecodeError, TypeError, VocabularyError) as error:
+        raise ExportLoadError(f"{_path(folder, name)}: not a valid vocabulary ({error})") from None
+
+
+def _check_sizes(folder, manifest, source_vocab, target_vocab):
+    _, decoder_outputs = manifest.io_specs("decoder")
+    graph_vocab = next(s.shape[1] for s in decoder_outputs if s.name == names.PROBABILITIES)
+    checks = [(names.SOURCE_VOCAB_FILE, len(source_vocab), manifest.model.get("source_vocab_size")),
+              (names.TARGET_VOCAB_FILE, len(target_vocab), manifest.model.get("target_vocab_size")),
+              (names.TARGET_VOCAB_FILE, len(target_vocab), graph_vocab)]
+    for name, actual, expected in checks:
+        if actual != expected:
+            raise ExportLoadError(f"{_path(folder, name)}: {actual} tokens, but the manifest's "
+                                  f"model and graphs have {expected}")
+
+
+def check_io(session, specs, graph):
+    """A graph's inputs/outputs against the manifest: a list of differences (empty = match)."""
+    expected_inputs, expected_outputs = specs
+    failures = []
+    for kind, actual, expected in (("input", session.get_inputs(), expected_inputs),
+                                   ("output", session.get_outputs(), expected_outputs)):
+        found = [(a.name, a.type, tuple(a.shape)) for a in actual]
+        wanted = [(e.name, _ORT_TYPES[e.dtype], tuple(e.shape)) for e in expected]
+        if found != wanted:
+            failures.append(f"{graph} {kind}s are {found}, the manifest says {wanted}")
+    return failures
+
+
+def create_session(loaded, graph, options, providers):
+    """An InferenceSession for one verified graph, checked against the manifest."""
+    path = _path(loaded.folder, loaded.manifest.graphs[graph]["file"])
+    try:
+        # From the verified bytes, not the path: what runs is what was hashed, and a graph
+        # that refers to external data cannot load (there is no folder to resolve it in).
+        session = onnxruntime.InferenceSession(loaded.graphs[graph], sess_options=options,
+                                               providers=providers)
+    except Exception as error:  # onnxruntime raises its own Fail/InvalidGraph/... types
+        raise ExportLoadError(f"{path}: onnxruntime cannot load it ({error}); graphs with "
+                              f"external data are refused") from None
+    differences = check_io(session, loaded.manifest.io_specs(graph), graph)
+    if differences:
+        raise ExportLoadError(f"{path}: " + "; ".join(differences))
+    return session

@@ -1,0 +1,129 @@
+"""The embeddable API: load an export once, translate (or reply) from many threads.
+
+    from runtime import Translator
+    translator = Translator.load("exports/default")        # CPU, 1 thread, checked
+    translator.translate("How are you?")                    # -> "comment allez-vous ?"
+    translator.translate_batch(["Hi.", "Thanks!"])          # -> ["salut.", "merci!"]
+    translator.translate_detailed(["Hi zzqx."])[0].unknown  # -> ("zzqx",)
+
+Input policy (documented defaults):
+- unknown="replace": tokens not in the vocabulary become <unk> ("drop": removed; "error":
+  InputError). Translation.unknown lists them either way.
+- too_long="truncate": input beyond max_input_length tokens (default: the longest training
+  input) is cut (Translation.truncated says so); "error": InputError.
+- Empty or whitespace-only text gives "" without running the graphs; non-str is TypeError.
+- Output has at most max_length tokens (default: the longest training target), even when
+  <end> never comes.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from runtime.backends import cpu_backend, cuda_backend
+from runtime.errors import InputError
+from runtime.export_dir import create_session, load_export
+from runtime.greedy import greedy_decode
+from runtime.sessions import PROVIDERS, check_used, choose_providers, session_options
+from runtime.tokenize import detokenize, tokenize
+from runtime.vocabulary import UNK_ID, pad_sequences
+
+UNKNOWN_POLICIES = ("replace", "drop", "error")
+TOO_LONG_POLICIES = ("truncate", "error")
+
+
+@dataclasses.dataclass(frozen=True)
+class Translation:
+    text: str
+    tokens: tuple      # output tokens
+    unknown: tuple     # input tokens not in the vocabulary (replaced or dropped)
+    truncated: bool    # the input was cut to max_input_length tokens
+
+
+class Translator:
+    """Thread-safe: it holds no per-call state (onnxruntime sessions allow concurrent runs)."""
+
+    def __init__(self, loaded, encoder, decoder, on_cuda=False, unknown="replace",
+                 too_long="truncate", max_input_length=None):
+        _choice("unknown", unknown, UNKNOWN_POLICIES)
+        _choice("too_long", too_long, TOO_LONG_POLICIES)
+        self.export = loaded
+        self.manifest = loaded.manifest
+        self.unknown, self.too_long = unknown, too_long
+        self.max_input_length = _positive("max_input_length", self.manifest.max_source_length
+                                          if max_input_length is None else max_input_length)
+        self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder)
+        self._compact = not on_cuda  # device states cannot be indexed row by row
+        self.providers = encoder.get_providers()
+
+    @classmethod
+    def load(cls, export_dir, providers=("cpu",), threads=1, strict_providers=False,
+             spinning=False, **policy):
+        """Load and check an export (see runtime.export_dir). providers: ("cpu",) or
+        ("cuda", "cpu"); a missing CUDA falls back to CPU with a warning, or raises
+        ProviderError with strict_providers=True."""
+        requested = [providers] if isinstance(providers, str) else list(providers)
+        chosen = choose_providers(requested, strict_providers)
+        loaded = load_export(export_dir)
+        options = session_options(threads, spinning)
+        encoder = create_session(loaded, "encoder", options, chosen)
+        decoder = create_session(loaded, "decoder", options, chosen)
+        check_used(encoder, requested, strict_providers)
+        on_cuda = PROVIDERS["cuda"] in encoder.get_providers()
+        return cls(loaded, encoder, decoder, on_cuda, **policy)
+
+    def translate(self, text, max_length=None):
+        return self.translate_detailed([text], max_length)[0].text
+
+    def translate_batch(self, texts, max_length=None, batch_size=32):
+        return [t.text for t in self.translate_detailed(texts, max_length, batch_size)]
+
+    def translate_detailed(self, texts, max_length=None, batch_size=32):
+        """-> [Translation], in the order of `texts`. Batches group similar lengths; results
+        are identical to translating each text alone."""
+        if isinstance(texts, str):
+            raise TypeError("translate_detailed takes a list of texts; use translate() for one")
+        max_length = _positive("max_length", self.manifest.max_target_length
+                               if max_length is None else max_length)
+        batch_size = _positive("batch_size", batch_size)
+        prepared = [self._prepare(text) for text in list(texts)]
+        outputs = [()] * len(prepared)
+        order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            decoded = greedy_decode(self._backend.encode, self._backend.step,
+                                    pad_sequences([prepared[i][0] for i in rows]), max_length, self._compact)
+            for row, ids in zip(rows, decoded):
+                outputs[row] = tuple(self.export.target_vocab.decode(ids))
+        level = self.manifest.tokenization["level"]
+        return [Translation(detokenize(tokens, level), tokens, unknown, truncated)
+                for tokens, (_, unknown, truncated) in zip(outputs, prepared)]
+
+    def _prepare(self, text):
+        """text -> (source ids, unknown tokens, truncated), applying the input policy."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, got {type(text).__name__}")
+        tokenization = self.manifest.tokenization
+        tokens = tokenize(text, tokenization["level"], tokenization["lowercase"])
+        vocab = self.export.source_vocab.ids
+        unknown = tuple(t for t in tokens if t not in vocab)
+        if unknown and self.unknown == "error":
+            raise InputError(f"unknown tokens {list(unknown)[:10]} in {text[:80]!r} "
+                             f"(unknown='error'; use 'replace' or 'drop' to accept them)")
+        ids = [vocab.get(t, UNK_ID) for t in tokens if t in vocab or self.unknown == "replace"]
+        truncated = len(ids) > self.max_input_length
+        if truncated and self.too_long == "error":
+            raise InputError(f"input of {len(ids)} tokens exceeds max_input_length "
+                             f"{self.max_input_length} (too_long='error')")
+        return np.asarray(ids[:self.max_input_length], dtype=np.int32), unknown, truncated
+
+
+def _choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def _positive(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value

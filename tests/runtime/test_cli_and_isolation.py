@@ -1,0 +1,50 @@
+"""`python -m runtime` in fresh interpreters: no TensorFlow, streaming stdin, errors."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+BANNED = ("tensorflow", "keras", "tf2onnx", "train", "export")
+
+
+def test_runtime_never_imports_tensorflow(exports):
+    probe = ("import sys; from runtime import Translator; "
+             f"t = Translator.load({str(exports['word'][0])!r}); t.translate('the cat .'); "
+             f"print([m for m in {BANNED!r} if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def run_cli(*args, stdin=b""):
+    return subprocess.run([sys.executable, "-m", "runtime", *map(str, args)], cwd=ROOT,
+                          input=stdin, capture_output=True, timeout=120)
+
+
+def test_arguments_and_stdin_give_one_line_each(exports):
+    folder = exports["word"][0]
+    by_args = run_cli(folder, "the cat .", "a dog .")
+    assert by_args.returncode == 0 and len(by_args.stdout.decode().splitlines()) == 2
+    lines = b"the cat .\n\n\xff\xfe not utf-8\na dog .\n"
+    by_stdin = run_cli(folder, stdin=lines)
+    outputs = by_stdin.stdout.decode().splitlines()
+    assert by_stdin.returncode == 0 and len(outputs) == 4 and outputs[1] == ""
+    assert [outputs[0], outputs[3]] == by_args.stdout.decode().splitlines()
+
+
+def test_json_lines(exports):
+    result = run_cli(exports["word"][0], "--json", "the zebra .")
+    record = json.loads(result.stdout)
+    assert record["input"] == "the zebra ." and record["unknown"] == ["zebra"]
+    assert record["truncated"] is False and isinstance(record["output"], str)
+
+
+def test_bad_paths_and_exports_are_one_line_errors(tmp_path):
+    for args in ([tmp_path / "missing", "x"], [tmp_path, "x"]):
+        result = run_cli(*args)
+        assert result.returncode == 2
+        assert result.stderr.decode().strip().startswith("error: ")
+        assert len(result.stderr.decode().strip().splitlines()) == 1

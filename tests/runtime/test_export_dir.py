@@ -1,0 +1,75 @@
+"""Checks at load: each damage gives an ExportLoadError naming the file and what differs."""
+
+import json
+import shutil
+
+import pytest
+
+from runtime import ExportLoadError, ManifestError, Translator
+from runtime import manifest as names
+
+
+@pytest.fixture
+def export_copy(exports, tmp_path):
+    folder = tmp_path / "export"
+    shutil.copytree(exports["char"][0], folder)
+    return folder
+
+
+def edit_manifest(folder, change):
+    values = json.loads((folder / names.MANIFEST_FILE).read_text())
+    change(values)
+    (folder / names.MANIFEST_FILE).write_text(json.dumps(values))
+
+
+def test_edited_vocabulary_is_a_hash_mismatch(export_copy):
+    vocab = export_copy / names.TARGET_VOCAB_FILE
+    vocab.write_text(vocab.read_text().replace('"a"', '"A"'))
+    with pytest.raises(ExportLoadError, match="target_vocab.json: SHA-256 .* differs from the manifest"):
+        Translator.load(export_copy)
+
+
+def test_future_format_version(export_copy):
+    edit_manifest(export_copy, lambda m: m.update(format_version=99))
+    with pytest.raises(ManifestError, match="format version 99 is not supported"):
+        Translator.load(export_copy)
+
+
+@pytest.mark.parametrize("name", [names.ENCODER_FILE, names.DECODER_FILE, names.MANIFEST_FILE])
+def test_missing_files(export_copy, name):
+    (export_copy / name).unlink()
+    with pytest.raises(ExportLoadError, match=name):
+        Translator.load(export_copy)
+
+
+def test_vocabulary_and_graph_sizes_must_agree(export_copy):
+    edit_manifest(export_copy, lambda m: m["model"].update(target_vocab_size=999))
+    with pytest.raises(ExportLoadError, match="target_vocab.json: 12 tokens, but .* have 999"):
+        Translator.load(export_copy)
+
+
+def test_graph_io_must_match_the_manifest(export_copy):
+    edit_manifest(export_copy, lambda m: m["graphs"]["encoder"]["inputs"][0].update(name="tokens"))
+    with pytest.raises(ExportLoadError, match="encoder.onnx: encoder inputs are"):
+        Translator.load(export_copy)
+
+
+def test_garbage_onnx_with_a_matching_hash_is_refused(export_copy):
+    import hashlib
+
+    (export_copy / names.DECODER_FILE).write_bytes(b"\x00garbage")
+    edit_manifest(export_copy, lambda m: m["files"].update(
+        {names.DECODER_FILE: hashlib.sha256(b"\x00garbage").hexdigest()}))
+    with pytest.raises(ExportLoadError, match="decoder.onnx: onnxruntime cannot load it"):
+        Translator.load(export_copy)
+
+
+def test_file_names_cannot_point_outside(export_copy):
+    edit_manifest(export_copy, lambda m: m["files"].update({"../secret": "0" * 64}))
+    with pytest.raises(ExportLoadError, match="points outside the export directory"):
+        Translator.load(export_copy)
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(ExportLoadError, match="not a folder"):
+        Translator.load(tmp_path / "missing")
