@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine with Python 3.11 and pip (see README.md):
 #   make demo   set up .venv, train the default model on the data at hand, print samples,
-#               export it to ONNX and print the parity proofs against Keras
+#               export it to ONNX, print the parity proofs against Keras, and translate
+#               sample sentences through the TensorFlow-free runtime
 #   make test   set up .venv, run the whole test suite
 # Both reuse .venv; it is rebuilt only when pyproject.toml changes.
 
@@ -15,6 +16,8 @@ EXPORT_DIR ?= exports/default
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
 	$(VENV)/bin/python -m export $(RUN_DIR) $(EXPORT_DIR) --force
+	$(VENV)/bin/python -m runtime $(EXPORT_DIR) --json "Hello!" "How are you?" "I love you." \
+		"Where is the station?" "The cat is sleeping."
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
