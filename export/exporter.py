@@ -20,6 +20,7 @@ from export.errors import ExportError, ParityError
 from runtime import manifest as names
 from export.target import ExportTarget
 from runtime.atomic import write_json_atomic, write_text_atomic
+from runtime.backends import cpu_backend
 from runtime.export_dir import check_io
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
@@ -119,7 +120,7 @@ def _prove(model, folder, io, validation, data_stats, sentences, log):
               "io": check_io(sessions[0], _specs(io["encoder"]), "encoder")
               + check_io(sessions[1], _specs(io["decoder"]), "decoder")}
     reference = keras_backend(*build_inference_models(model))
-    exported = parity.onnx_backend(*sessions)
+    exported = cpu_backend(*sessions)  # exactly what the runtime runs
     vocab_sizes = (data_stats["source_vocab_size"], data_stats["target_vocab_size"])
     report["numeric"] = parity.numeric_parity(reference, exported, validation.sources,
                                               vocab_sizes, data_stats["max_source_length"])

@@ -11,32 +11,13 @@
 import numpy as np
 
 from runtime import manifest as names
-from runtime.greedy import Backend, greedy_decode
-from runtime.vocabulary import RESERVED
-from train.batching import pad_sequences
+from runtime.greedy import greedy_decode
+from runtime.vocabulary import RESERVED, pad_sequences
 
 TOLERANCE = 1e-5
 DEFAULT_SENTENCES = 200
 BATCH_SIZES = (1, 7, 64)
 SHOWN_DIFFERENCES = 20
-
-
-def onnx_backend(encoder, decoder):
-    """Two onnxruntime sessions as a runtime.greedy.Backend."""
-    def encode(tokens):
-        return tuple(encoder.run(None, {names.SOURCE_TOKENS: tokens}))
-
-    def feeds(token, state_h, state_c):
-        return {names.PREVIOUS_TOKEN: token, names.STATE_H: state_h, names.STATE_C: state_c}
-
-    def step(token, state_h, state_c):
-        return tuple(decoder.run([names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT],
-                                 feeds(token, state_h, state_c)))
-
-    def outputs(token, state_h, state_c):
-        return tuple(decoder.run(None, feeds(token, state_h, state_c)))
-
-    return Backend(encode, step, outputs)
 
 
 def numeric_parity(keras, onnx, real_sources, vocab_sizes, max_source_length, seed=0):

@@ -6,7 +6,7 @@ import numpy as np
 
 from runtime.greedy import Backend, greedy_decode
 from runtime.tokenize import detokenize, tokenize
-from train.batching import pad_sequences
+from runtime.vocabulary import pad_sequences
 
 
 def keras_backend(encoder, decoder_step):

@@ -48,3 +48,9 @@ def test_bad_paths_and_exports_are_one_line_errors(tmp_path):
         assert result.returncode == 2
         assert result.stderr.decode().strip().startswith("error: ")
         assert len(result.stderr.decode().strip().splitlines()) == 1
+
+
+def test_chat_answers_each_line_until_end_of_input(exports):
+    result = run_cli(exports["word"][0], "--chat", stdin=b"the cat .\na dog .\n")
+    assert result.returncode == 0
+    assert result.stdout.decode().count("bot> ") == 2

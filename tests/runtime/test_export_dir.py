@@ -73,3 +73,19 @@ def test_file_names_cannot_point_outside(export_copy):
 def test_not_a_folder(tmp_path):
     with pytest.raises(ExportLoadError, match="not a folder"):
         Translator.load(tmp_path / "missing")
+
+
+def test_a_graph_with_external_data_is_refused(export_copy):
+    import hashlib
+
+    import onnx
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    path = export_copy / names.DECODER_FILE
+    model = onnx.load(path)
+    convert_model_to_external_data(model, location="weights.bin", size_threshold=0)
+    onnx.save(model, path)  # decoder.onnx now points at weights.bin beside it
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    edit_manifest(export_copy, lambda m: m["files"].update({names.DECODER_FILE: digest}))
+    with pytest.raises(ExportLoadError, match="decoder.onnx: onnxruntime cannot load it.*external data"):
+        Translator.load(export_copy)

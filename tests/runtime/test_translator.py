@@ -3,10 +3,9 @@
 import threading
 import warnings
 
-import numpy as np
 import pytest
 
-from runtime import ExportLoadError, InputError, ProviderError, Translator
+from runtime import InputError, ProviderError, Translator
 from tests.conftest import word_pairs
 
 TEXTS = [source for source, _ in word_pairs(40)] + ["the cat .", "big red dog sees a cat ."]
