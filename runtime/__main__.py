@@ -1,21 +1,23 @@
 """python -m runtime EXPORT_DIR ["text" ...]: translate with an export, no TensorFlow.
 
-With texts as arguments, prints one translation per argument. With none, reads stdin line
-by line and writes one output line per input line as it goes (so it works in pipelines on
-large files; invalid UTF-8 bytes become U+FFFD). --json writes one JSON object per line;
---chat opens an interactive loop for chatbot models. Bad paths and bad exports give a
-one-line `error: ...` and exit status 2.
+With texts as arguments, prints one translation per argument. With none, reads stdin and
+writes one output line per input line as it goes, batching lines that are already there (so
+it works in pipelines on large files and with coprocesses; invalid UTF-8 bytes become
+U+FFFD). --json writes one JSON object per line; --chat opens an interactive loop for
+chatbot models. Bad paths and bad exports give a one-line `error: ...` and exit status 2; a
+line refused by --unknown/--too-long error gives an empty output line (JSON: "error"), a
+message on stderr, and exit status 1 at the end.
 """
 
-import io
 import json
+import os
 import sys
 
 from runtime.cli import Parser
 from runtime.errors import ExportLoadError, InputError, ProviderError
 from runtime.translator import TOO_LONG_POLICIES, UNKNOWN_POLICIES, Translator
 
-_BATCH_LINES = 32  # lines read ahead from a pipe; a terminal is answered line by line
+_BATCH_LINES = 32  # at most this many available lines are translated together
 
 
 def parse_args(argv):
@@ -32,7 +34,10 @@ def parse_args(argv):
                         help="inputs over the maximum length (default: truncate)")
     parser.add_argument("--providers", default="cpu", help="cpu, or cuda,cpu (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
-    return parser.parse_intermixed_args(argv)  # texts may come after options
+    args = parser.parse_intermixed_args(argv)  # texts may come after options
+    if args.chat and (args.texts or args.json):
+        parser.error("--chat reads its own input: give it no texts and no --json")
+    return args
 
 
 def main(argv=None):
@@ -43,33 +48,63 @@ def main(argv=None):
                                      too_long=args.too_long)
         if args.chat:
             return _chat(translator, args)
-        lines = [args.texts] if args.texts else _stdin_batches()
-        for batch in lines:
-            for text, result in zip(batch, translator.translate_detailed(batch, args.max_length)):
-                print(_format(text, result, args.json), flush=True)
-    except (ExportLoadError, InputError, ProviderError, ValueError, OSError) as error:
+        failed = False
+        for batch in ([args.texts] if args.texts else _stdin_batches()):
+            failed |= _translate_lines(translator, batch, args)
+        _progress_done()
+        return 1 if failed else 0
+    except (ExportLoadError, ProviderError, ValueError, OSError) as error:
+        if isinstance(error, BrokenPipeError):  # `| head`: the reader has all it wants
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
+
+
+def _translate_lines(translator, batch, args):
+    """Print one output line per input line; a refused line (InputError) prints an empty
+    line (or a JSON "error") and a message on stderr. Returns True if any was refused."""
+    try:
+        results = translator.translate_detailed(batch, args.max_length)
+    except InputError:
+        results = [_one(translator, text, args.max_length) for text in batch]
+    for text, result in zip(batch, results):
+        print(_format(text, result, args.json), flush=True)
+    return any(isinstance(result, InputError) for result in results)
+
+
+def _one(translator, text, max_length):
+    try:
+        return translator.translate_detailed([text], max_length)[0]
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error
 
 
 def _stdin_batches():
-    """Lists of input lines (newline removed): one at a time from a terminal, up to
-    _BATCH_LINES at a time from a pipe or file."""
-    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-    batch_size = 1 if sys.stdin.isatty() else _BATCH_LINES
-    batch, done = [], 0
-    for line in stream:
-        batch.append(line.rstrip("\r\n"))
-        if len(batch) == batch_size:
+    """Lists of complete input lines: those already available, up to _BATCH_LINES at a time.
+    A coprocess that writes one line and waits gets its answer at once; a file or a fast pipe
+    is translated in batches. Invalid UTF-8 becomes U+FFFD; a CRLF line end is removed."""
+    descriptor, pending, done = sys.stdin.fileno(), b"", 0
+    while True:
+        *lines, pending = pending.split(b"\n")
+        for start in range(0, len(lines), _BATCH_LINES):
+            batch = [_decode(line) for line in lines[start:start + _BATCH_LINES]]
             yield batch
             done += len(batch)
             _progress(done)
-            batch = []
-    if batch:
-        yield batch
+        chunk = os.read(descriptor, 1 << 16)  # blocks only until some input is there
+        if not chunk:
+            break
+        pending += chunk
+    if pending:
+        yield [_decode(pending)]
+
+
+def _decode(line):
+    return line.removesuffix(b"\r").decode("utf-8", errors="replace")
 
 
 def _progress(done):
@@ -77,7 +112,14 @@ def _progress(done):
         print(f"\r{done} lines", end="", file=sys.stderr, flush=True)
 
 
+def _progress_done():
+    if sys.stderr.isatty() and not sys.stdin.isatty():
+        print(file=sys.stderr)
+
+
 def _format(text, result, as_json):
+    if isinstance(result, InputError):
+        return json.dumps({"input": text, "error": str(result)}, ensure_ascii=False) if as_json else ""
     if not as_json:
         return result.text
     return json.dumps({"input": text, "output": result.text, "unknown": list(result.unknown),
@@ -92,7 +134,10 @@ def _chat(translator, args):
         except EOFError:
             print(file=sys.stderr)
             return 0
-        print("bot> " + translator.translate(line, args.max_length), flush=True)
+        try:
+            print("bot> " + translator.translate(line, args.max_length), flush=True)
+        except InputError as error:
+            print(f"error: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ the file and what differs."""
 
 import dataclasses
 import hashlib
-import json
 import os
 
 import onnxruntime
@@ -13,6 +12,7 @@ import onnxruntime
 from runtime import manifest as names
 from runtime.errors import ExportLoadError, VocabularyError
 from runtime.manifest import Manifest
+from runtime.onnx_bytes import uses_external_data
 from runtime.vocabulary import Vocabulary
 
 _ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
@@ -80,14 +80,14 @@ def _verified_bytes(folder, name, expected):
 
 def _vocabulary(folder, name, contents):
     try:
-        return Vocabulary(json.loads(contents[name].decode("utf-8")))
-    except (ValueError, UnicodeDecodeError, TypeError, VocabularyError) as error:
-        raise ExportLoadError(f"{_path(folder, name)}: not a valid vocabulary ({error})") from None
+        return Vocabulary.from_json(contents[name], _path(folder, name))
+    except VocabularyError as error:
+        raise ExportLoadError(str(error)) from None
 
 
 def _check_sizes(folder, manifest, source_vocab, target_vocab):
     _, decoder_outputs = manifest.io_specs("decoder")
-    graph_vocab = next(s.shape[1] for s in decoder_outputs if s.name == names.PROBABILITIES)
+    graph_vocab = next((s.shape[-1] for s in decoder_outputs if s.name == names.PROBABILITIES), None)
     checks = [(names.SOURCE_VOCAB_FILE, len(source_vocab), manifest.model.get("source_vocab_size")),
               (names.TARGET_VOCAB_FILE, len(target_vocab), manifest.model.get("target_vocab_size")),
               (names.TARGET_VOCAB_FILE, len(target_vocab), graph_vocab)]
@@ -113,14 +113,19 @@ def check_io(session, specs, graph):
 def create_session(loaded, graph, options, providers):
     """An InferenceSession for one verified graph, checked against the manifest."""
     path = _path(loaded.folder, loaded.manifest.graphs[graph]["file"])
+    content = loaded.graphs[graph]
     try:
-        # From the verified bytes, not the path: what runs is what was hashed, and a graph
-        # that refers to external data cannot load (there is no folder to resolve it in).
-        session = onnxruntime.InferenceSession(loaded.graphs[graph], sess_options=options,
-                                               providers=providers)
+        external = uses_external_data(content)
+    except ValueError as error:
+        raise ExportLoadError(f"{path}: not a valid ONNX model ({error})") from None
+    if external:
+        raise ExportLoadError(f"{path}: refers to external data (weights outside the file, "
+                              f"not covered by the manifest's hashes); such graphs are refused")
+    try:
+        # From the verified bytes, not the path: what runs is exactly what was hashed.
+        session = onnxruntime.InferenceSession(content, sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime raises its own Fail/InvalidGraph/... types
-        raise ExportLoadError(f"{path}: onnxruntime cannot load it ({error}); graphs with "
-                              f"external data are refused") from None
+        raise ExportLoadError(f"{path}: onnxruntime cannot load it ({error})") from None
     differences = check_io(session, loaded.manifest.io_specs(graph), graph)
     if differences:
         raise ExportLoadError(f"{path}: " + "; ".join(differences))

@@ -21,6 +21,8 @@ def greedy_decode(encode, step, encoder_tokens, max_length, compact=True):
     that has produced <end> stops contributing: with `compact` its state leaves the batch
     (later steps run on unfinished rows only, which needs states indexable like numpy
     arrays); without, it runs on and its tokens are ignored. Rows never affect each other."""
+    if len(encoder_tokens) == 0:
+        return []  # onnxruntime's LSTM aborts the whole process on a batch of size 0
     state_h, state_c = encode(encoder_tokens)
     outputs = [[] for _ in range(len(encoder_tokens))]
     rows = np.arange(len(encoder_tokens))  # the output row of each batch position

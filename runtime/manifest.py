@@ -101,6 +101,9 @@ class Manifest:
         if set(values) != names:
             raise ManifestError(f"{source}: fields differ from the format: missing "
                                 f"{sorted(names - set(values))}, unknown {sorted(set(values) - names)}")
+        problem = _first_problem(values)
+        if problem:
+            raise ManifestError(f"{source}: {problem}")
         return cls(**values)
 
     def io_specs(self, graph):
@@ -108,3 +111,49 @@ class Manifest:
         spec = self.graphs[graph]
         return ([TensorSpec.from_dict(t) for t in spec["inputs"]],
                 [TensorSpec.from_dict(t) for t in spec["outputs"]])
+
+
+GRAPH_FILES = {"encoder": ENCODER_FILE, "decoder": DECODER_FILE}
+_DTYPES = ("int32", "float32")
+
+
+def _first_problem(values):
+    """What is wrong with a manifest's values (types and allowed values), or None."""
+    def positive(x):
+        return isinstance(x, int) and not isinstance(x, bool) and x > 0
+
+    tokenization, model = values["tokenization"], values["model"]
+    if not isinstance(model, dict) or not all(
+            positive(model.get(k)) for k in ("state_size", "source_vocab_size", "target_vocab_size")):
+        return "model must give positive integer state_size, source_vocab_size, target_vocab_size"
+    if not isinstance(tokenization, dict) or tokenization.get("level") not in ("char", "word") \
+            or not isinstance(tokenization.get("lowercase"), bool):
+        return "tokenization must give level 'char' or 'word' and a boolean lowercase"
+    if tokenization.get("special_tokens") != {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}:
+        return f"special_tokens {tokenization.get('special_tokens')!r} are not this format's"
+    if not (positive(values["max_source_length"]) and positive(values["max_target_length"])):
+        return "max_source_length and max_target_length must be positive integers"
+    if not positive(values["opset"]):
+        return "opset must be a positive integer"
+    files = values["files"]
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                              and len(v) == 64 for k, v in files.items()):
+        return "files must map file names to SHA-256 hex digests"
+    return _graphs_problem(values["graphs"])
+
+
+def _graphs_problem(graphs):
+    if not isinstance(graphs, dict) or set(graphs) != set(GRAPH_FILES):
+        return f"graphs must describe exactly {sorted(GRAPH_FILES)}"
+    for graph, file in GRAPH_FILES.items():
+        spec = graphs[graph]
+        if not isinstance(spec, dict) or spec.get("file") != file:
+            return f"graphs.{graph}.file must be {file!r}"
+        for kind in ("inputs", "outputs"):
+            tensors = spec.get(kind)
+            if not isinstance(tensors, list) or not all(
+                    isinstance(t, dict) and isinstance(t.get("name"), str)
+                    and t.get("dtype") in _DTYPES and isinstance(t.get("shape"), list)
+                    for t in tensors):
+                return f"graphs.{graph}.{kind} must list tensors with name, dtype {_DTYPES}, shape"
+    return None

@@ -54,6 +54,7 @@ class Translator:
                                           if max_input_length is None else max_input_length)
         self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder)
         self._compact = not on_cuda  # device states cannot be indexed row by row
+        self.sessions = (encoder, decoder)
         self.providers = encoder.get_providers()
 
     @classmethod
@@ -68,8 +69,9 @@ class Translator:
         options = session_options(threads, spinning)
         encoder = create_session(loaded, "encoder", options, chosen)
         decoder = create_session(loaded, "decoder", options, chosen)
-        check_used(encoder, requested, strict_providers)
-        on_cuda = PROVIDERS["cuda"] in encoder.get_providers()
+        for session in (encoder, decoder):
+            check_used(session, requested, strict_providers)
+        on_cuda = encoder.get_providers()[0] == PROVIDERS["cuda"]  # CUDA has priority
         return cls(loaded, encoder, decoder, on_cuda, **policy)
 
     def translate(self, text, max_length=None):
@@ -103,6 +105,8 @@ class Translator:
         """text -> (source ids, unknown tokens, truncated), applying the input policy."""
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
+        if not text.strip():  # even where spaces are tokens (char level): nothing to translate
+            return np.zeros(0, dtype=np.int32), (), False
         tokenization = self.manifest.tokenization
         tokens = tokenize(text, tokenization["level"], tokenization["lowercase"])
         vocab = self.export.source_vocab.ids

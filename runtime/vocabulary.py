@@ -78,20 +78,25 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path):
+        with open(path, "rb") as f:
+            return cls.from_json(f.read(), path)
+
+    @classmethod
+    def from_json(cls, content, source):
+        """A vocabulary from JSON bytes or text; errors name `source`."""
         try:
-            with open(path, encoding="utf-8") as f:
-                tokens = json.load(f)
+            tokens = json.loads(content)
         except json.JSONDecodeError as error:
-            raise VocabularyError(f"{path}: not valid JSON ({error})") from None
+            raise VocabularyError(f"{source}: not valid JSON ({error})") from None
         except UnicodeDecodeError as error:
-            raise VocabularyError(f"{path}: not UTF-8 text ({error.reason})") from None
+            raise VocabularyError(f"{source}: not UTF-8 text ({error.reason})") from None
         if not isinstance(tokens, list):
-            raise VocabularyError(f"{path}: expected a JSON list of strings, "
+            raise VocabularyError(f"{source}: expected a JSON list of strings, "
                                   f"got a JSON {type(tokens).__name__}")
         try:
             return cls(tokens)
         except VocabularyError as error:
-            raise VocabularyError(f"{path}: {error}") from None
+            raise VocabularyError(f"{source}: {error}") from None
 
 
 def pad_sequences(sequences):

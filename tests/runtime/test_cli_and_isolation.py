@@ -54,3 +54,39 @@ def test_chat_answers_each_line_until_end_of_input(exports):
     result = run_cli(exports["word"][0], "--chat", stdin=b"the cat .\na dog .\n")
     assert result.returncode == 0
     assert result.stdout.decode().count("bot> ") == 2
+
+
+def test_crlf_and_stray_carriage_returns_keep_lines_aligned(exports):
+    result = run_cli(exports["word"][0], stdin=b"the cat .\r\na\rdog .\nbig cat .\n")
+    assert len(result.stdout.decode().splitlines()) == 3
+
+
+def test_a_refused_line_does_not_stop_the_others(exports):
+    result = run_cli(exports["word"][0], "--unknown", "error", "--json",
+                     stdin=b"the zebra .\nthe cat .\n")
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert "zebra" in records[0]["error"] and isinstance(records[1]["output"], str)
+    assert result.returncode == 1 and "unknown tokens ['zebra']" in result.stderr.decode()
+
+
+def test_a_coprocess_gets_each_answer_without_closing_stdin(exports):
+    process = subprocess.Popen([sys.executable, "-m", "runtime", str(exports["word"][0])],
+                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        for _ in range(2):
+            process.stdin.write(b"the cat .\n")
+            process.stdin.flush()
+            assert process.stdout.readline()  # answered while stdin stays open
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+
+
+def test_closed_output_pipe_ends_quietly(exports):
+    reader = subprocess.Popen(["head", "-1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    result = subprocess.run([sys.executable, "-m", "runtime", str(exports["word"][0])], cwd=ROOT,
+                            input=b"the cat .\n" * 5000, stdout=reader.stdin,
+                            stderr=subprocess.PIPE, timeout=120)
+    reader.stdin.close()
+    reader.wait()
+    assert result.returncode == 0 and b"error" not in result.stderr

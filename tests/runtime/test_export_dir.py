@@ -75,7 +75,7 @@ def test_not_a_folder(tmp_path):
         Translator.load(tmp_path / "missing")
 
 
-def test_a_graph_with_external_data_is_refused(export_copy):
+def test_a_graph_with_external_data_is_refused(export_copy, monkeypatch):
     import hashlib
 
     import onnx
@@ -87,5 +87,21 @@ def test_a_graph_with_external_data_is_refused(export_copy):
     onnx.save(model, path)  # decoder.onnx now points at weights.bin beside it
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     edit_manifest(export_copy, lambda m: m["files"].update({names.DECODER_FILE: digest}))
-    with pytest.raises(ExportLoadError, match="decoder.onnx: onnxruntime cannot load it.*external data"):
+    monkeypatch.chdir(export_copy)  # where onnxruntime would find weights.bin from bytes
+    with pytest.raises(ExportLoadError, match="decoder.onnx: refers to external data"):
+        Translator.load(export_copy)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m["tokenization"].update(level="bpe"), "level 'char' or 'word'"),
+    (lambda m: m["tokenization"].update(lowercase="no"), "boolean lowercase"),
+    (lambda m: m.update(max_target_length="14"), "must be positive integers"),
+    (lambda m: m.update(model=[]), "positive integer state_size"),
+    (lambda m: m["graphs"]["decoder"].update(file="../x.onnx"), "graphs.decoder.file must be"),
+    (lambda m: m["graphs"]["decoder"]["outputs"][0].update(dtype="bfloat16"), "dtype"),
+    (lambda m: m["tokenization"]["special_tokens"].update({"<end>": 9}), "special_tokens"),
+])
+def test_malformed_manifest_values_are_manifest_errors(export_copy, change, message):
+    edit_manifest(export_copy, change)
+    with pytest.raises(ManifestError, match=message):
         Translator.load(export_copy)

@@ -10,8 +10,10 @@ from runtime.manifest import FORMAT_VERSION, Manifest, TensorSpec, graph_io
 def example():
     io = graph_io(8, 20)
     return Manifest(
-        format_version=FORMAT_VERSION, model={"state_size": 8},
-        tokenization={"level": "char", "lowercase": False, "special_tokens": {"<pad>": 0}},
+        format_version=FORMAT_VERSION,
+        model={"state_size": 8, "source_vocab_size": 10, "target_vocab_size": 20},
+        tokenization={"level": "char", "lowercase": False,
+                      "special_tokens": {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}},
         max_source_length=5, max_target_length=6,
         graphs={g: {"file": f"{g}.onnx", "inputs": [s.to_dict() for s in io[g]["inputs"]],
                     "outputs": [s.to_dict() for s in io[g]["outputs"]]} for g in io},

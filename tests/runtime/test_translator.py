@@ -35,13 +35,17 @@ def test_batched_equals_one_by_one(word):
         assert word.translate_batch(TEXTS, batch_size=batch_size) == alone
 
 
-def test_empty_input_never_reaches_onnxruntime(word, monkeypatch):
+@pytest.mark.parametrize("kind", ["word", "char"])  # at char level spaces are tokens
+def test_empty_input_never_reaches_onnxruntime(exports, kind, monkeypatch):
+    translator = Translator.load(exports[kind][0])
+
     def refuse(*args, **kwargs):
         raise AssertionError("onnxruntime was called")
 
-    monkeypatch.setattr(word, "_backend", word._backend._replace(encode=refuse, step=refuse))
-    assert word.translate_batch(["", "   ", "\n\t"]) == ["", "", ""]
-    assert word.translate_batch([]) == []
+    monkeypatch.setattr(translator, "_backend",
+                        translator._backend._replace(encode=refuse, step=refuse))
+    assert translator.translate_batch(["", "   ", "\n\t"]) == ["", "", ""]
+    assert translator.translate_batch([]) == []
 
 
 def test_non_string_input_is_a_type_error(word):
@@ -54,9 +58,11 @@ def test_non_string_input_is_a_type_error(word):
 
 def test_unknown_token_policies(exports):
     text = "the zebra sees a cat ."
-    replace = Translator.load(exports["word"][0]).translate_detailed([text])[0]
-    drop = Translator.load(exports["word"][0], unknown="drop").translate_detailed([text])[0]
+    replacing = Translator.load(exports["word"][0])
+    dropping = Translator.load(exports["word"][0], unknown="drop")
+    replace, drop = replacing.translate_detailed([text])[0], dropping.translate_detailed([text])[0]
     assert replace.unknown == drop.unknown == ("zebra",)
+    assert drop.text == replacing.translate("the sees a cat .")  # as if the word were absent
     strict = Translator.load(exports["word"][0], unknown="error")
     with pytest.raises(InputError, match="unknown tokens \\['zebra'\\]"):
         strict.translate(text)
@@ -104,6 +110,8 @@ def test_one_translator_shared_by_threads_matches_sequential(word):
         assert outputs == [lookup[t] for t in texts]
 
 
+@pytest.mark.skipif("CUDAExecutionProvider" in __import__("onnxruntime").get_available_providers(),
+                    reason="this onnxruntime has CUDA: there is no fallback to observe")
 def test_cuda_falls_back_to_cpu_with_a_warning_or_fails_when_strict(exports):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -115,6 +123,17 @@ def test_cuda_falls_back_to_cpu_with_a_warning_or_fails_when_strict(exports):
         Translator.load(exports["char"][0], providers=("cuda",), strict_providers=True)
     with pytest.raises(ValueError, match="providers must be"):
         Translator.load(exports["char"][0], providers=("tpu",))
+
+
+def test_session_settings_are_the_measured_defaults(exports):
+    for session in Translator.load(exports["char"][0]).sessions:
+        options = session.get_session_options()
+        assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    for session in Translator.load(exports["char"][0], threads=2, spinning=True).sessions:
+        options = session.get_session_options()
+        assert options.intra_op_num_threads == 2
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
 
 
 def test_threads_must_be_positive(exports):
