@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
 
-.PHONY: demo test benchmark-train clean
+.PHONY: demo test benchmark-train benchmark-decode clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 benchmark-train: $(STAMP)
 	$(VENV)/bin/python benchmarks/train_speed_memory.py --epochs 5
+
+benchmark-decode: demo  # needs the trained run and its export
+	$(VENV)/bin/python benchmarks/decode_speed.py --run $(RUN_DIR) --export $(EXPORT_DIR)
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

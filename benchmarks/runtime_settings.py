@@ -32,6 +32,18 @@ def measure(translator, texts, batch_size):
     return ((time.perf_counter() - wall) / len(texts) * 1e3, (cpu_seconds() - cpu) / len(texts) * 1e3)
 
 
+def sweep(export_dir, texts):
+    """[(threads, spinning, batch, wall ms/sentence, CPU ms/sentence)] for each setting."""
+    rows = []
+    for threads in (1, 2):
+        for spinning in (False, True):
+            translator = Translator.load(export_dir, threads=threads, spinning=spinning)
+            for batch_size in (1, 32):
+                wall, cpu = measure(translator, texts, batch_size)
+                rows.append((threads, spinning, batch_size, wall, cpu))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("export_dir")
@@ -41,13 +53,7 @@ def main():
         data_path = json.load(f)["training"]["data"]["path"]
     with open(data_path, encoding="utf-8") as f:
         texts = [line.split("\t")[0] for _, line in zip(range(args.sentences), f)]
-    rows = []
-    for threads in (1, 2):
-        for spinning in (False, True):
-            translator = Translator.load(args.export_dir, threads=threads, spinning=spinning)
-            for batch_size in (1, 32):
-                wall, cpu = measure(translator, texts, batch_size)
-                rows.append((threads, spinning, batch_size, wall, cpu))
+    rows = sweep(args.export_dir, texts)
     print("| threads | spinning | batch | wall ms/sentence | CPU ms/sentence | CPU / wall |")
     print("|---|---|---|---|---|---|")
     for threads, spinning, batch_size, wall, cpu in rows:
