@@ -59,7 +59,8 @@ def summarize(name, batch, latencies, outputs, total_seconds, max_length):
     return {"method": name, "batch": batch, "p50_ms": quantiles[0], "p90_ms": quantiles[1],
             "p99_ms": quantiles[2], "us_per_step": statistics.median(per_step),
             "sentences_per_s": len(outputs) / total_seconds,
-            "tokens_per_s": sum(len(ids) for ids in outputs) / total_seconds}
+            "tokens_per_s": sum(len(ids) for ids in outputs) / total_seconds,
+            "latencies_ms": [seconds * 1e3 for seconds in latencies]}
 
 
 def run_methods(run, export, texts, sources, max_length, predict_count):
@@ -220,9 +221,10 @@ def plot(report):
 
     rows = report["rows"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    left.barh([r["method"] for r in rows], [r["p50_ms"] for r in rows],
-              xerr=[[0] * len(rows), [r["p99_ms"] - r["p50_ms"] for r in rows]], log=True)
-    left.set_xlabel("latency per sentence, ms (bar: median, whisker: p99; log scale)")
+    left.boxplot([r["latencies_ms"] for r in rows], vert=False, whis=(1, 99), showfliers=False)
+    left.set_yticks(range(1, len(rows) + 1), [r["method"] for r in rows])
+    left.set_xscale("log")
+    left.set_xlabel("latency per sentence, ms (box: quartiles, whiskers: p1-p99; log scale)")
     batched = [r for r in rows if r["method"].startswith("runtime")]
     right.plot([r["batch"] for r in batched], [r["sentences_per_s"] for r in batched], "-o")
     right.set_xscale("log", base=2)
