@@ -41,6 +41,8 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    # Always valid UTF-8 out, even for arguments that arrive with undecodable bytes.
+    sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     args = parse_args(argv)
     try:
         translator = Translator.load(args.export_dir, providers=args.providers.split(","),

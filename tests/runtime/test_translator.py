@@ -93,7 +93,7 @@ def test_one_translator_shared_by_threads_matches_sequential(word):
 
     def work(worker):
         try:
-            for repeat in range(5):
+            for repeat in range(10):  # 8 threads x 10 x 42 texts = 3,360 translations
                 texts = TEXTS[worker:] + TEXTS[:worker]  # each thread its own batch mix
                 results[(worker, repeat)] = (texts, word.translate_batch(texts, batch_size=7))
         except Exception as error:  # noqa: BLE001 - reported below
@@ -106,6 +106,7 @@ def test_one_translator_shared_by_threads_matches_sequential(word):
         thread.join()
     assert not errors
     lookup = dict(zip(TEXTS, expected))
+    assert len(results) == 80
     for texts, outputs in results.values():
         assert outputs == [lookup[t] for t in texts]
 
