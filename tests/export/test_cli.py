@@ -6,6 +6,7 @@ import sys
 import time
 
 from runtime import manifest as names
+from runtime import Translator
 from runtime.manifest import Manifest
 from tests.conftest import ROOT
 from train.run_dir import file_sha256
@@ -23,10 +24,11 @@ def one_line_error(result):
 
 
 def complete_export(folder):
-    """The manifest of a complete, intact export (every hash matches), or an AssertionError."""
+    """The manifest of a complete, intact, loadable export, or an AssertionError."""
     manifest = Manifest.from_json((folder / names.MANIFEST_FILE).read_text())
     for name, digest in manifest.files.items():
         assert file_sha256(folder / name) == digest, name
+    assert isinstance(Translator.load(folder).translate("abc"), str)  # the runtime accepts it
     return manifest
 
 
