@@ -17,6 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runtime import Translator  # noqa: E402
 
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
 SENTENCES = ["How are you?", "I love you.", "Where is the station?", "zzqx blorf!", "",
              "The cat is sleeping on the red chair in the kitchen.", "Hi.", "   ",
              "Tom didn't want to go to school today because it was raining."]
@@ -49,6 +51,10 @@ def main():
     parser.add_argument("--translations", type=int, default=100_000)
     args = parser.parse_args()
     result = soak(args.export_dir, args.translations)
+    result["command"] = "python " + " ".join(sys.argv)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "soak.json"), "w") as f:
+        json.dump(result, f, indent=1)
     print(json.dumps(result, indent=1))
     print(f"RSS growth after warm-up: {result['growth_mib']:.2f} MiB over "
           f"{result['translations']} translations ({result['seconds']:.0f} s)")

@@ -27,7 +27,7 @@ def parse_args(argv):
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--chat", action="store_true", help="interactive loop (chatbots)")
     parser.add_argument("--max-length", type=int, help="maximum output tokens "
-                        "(default: the longest training target)")
+                        "(default: the longest target in the run's data)")
     parser.add_argument("--unknown", choices=UNKNOWN_POLICIES, default="replace",
                         help="unknown tokens: <unk>, drop them, or fail (default: replace)")
     parser.add_argument("--too-long", choices=TOO_LONG_POLICIES, default="truncate",

@@ -74,8 +74,8 @@ class Manifest:
     format_version: int
     model: dict             # kind, state_size, embedding_dim, source/target vocab sizes
     tokenization: dict      # level, lowercase, special_tokens {name: id}
-    max_source_length: int  # longest training input, in tokens
-    max_target_length: int  # longest training target, in tokens (without start/end)
+    max_source_length: int  # longest input of the run's pairs (training and validation), tokens
+    max_target_length: int  # longest target of the run's pairs, in tokens (without start/end)
     graphs: dict            # {"encoder": {"file", "inputs", "outputs"}, "decoder": {...}}
     opset: int
     files: dict             # file name -> SHA-256 hex digest

@@ -2,17 +2,17 @@
 
     from runtime import Translator
     translator = Translator.load("exports/default")        # CPU, 1 thread, checked
-    translator.translate("How are you?")                    # -> "comment allez-vous ?"
-    translator.translate_batch(["Hi.", "Thanks!"])          # -> ["salut.", "merci!"]
+    translator.translate("How are you?")                    # -> "comment allez-vous?"
+    translator.translate_batch(["I love you.", "Thanks!"])  # -> ["je t'aime!", "merci!"]
     translator.translate_detailed(["Hi zzqx."])[0].unknown  # -> ("zzqx",)
 
 Input policy (documented defaults):
 - unknown="replace": tokens not in the vocabulary become <unk> ("drop": removed; "error":
   InputError). Translation.unknown lists them either way.
-- too_long="truncate": input beyond max_input_length tokens (default: the longest training
-  input) is cut (Translation.truncated says so); "error": InputError.
+- too_long="truncate": input beyond max_input_length tokens (default: the longest input
+  in the run's data) is cut (Translation.truncated says so); "error": InputError.
 - Empty or whitespace-only text gives "" without running the graphs; non-str is TypeError.
-- Output has at most max_length tokens (default: the longest training target), even when
+- Output has at most max_length tokens (default: the longest target in the run's data), even when
   <end> never comes.
 """
 

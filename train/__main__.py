@@ -1,4 +1,4 @@
-"""python -m train --data PATH --out RUN_DIR [options]: train, or resume, a seq2seq model.
+"""python -m train --out RUN_DIR [--data PATH] [options]: train, or resume, a seq2seq model.
 
 A thin CLI over train.trainer.train: parses options, prints sample outputs, and turns the
 project's named errors into one-line messages with exit status 2.
