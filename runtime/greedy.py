@@ -32,7 +32,8 @@ def greedy_decode(encode, step, encoder_tokens, max_length, compact=True):
         next_token, state_h, state_c = step(token, state_h, state_c)
         next_token = np.asarray(next_token).astype(np.int32)
         ended = next_token == END_ID
-        for row, token_id in zip(rows[~ended & ~done], next_token[~ended & ~done]):
+        live = ~ended & ~done
+        for row, token_id in zip(rows[live], next_token[live]):
             outputs[row].append(int(token_id))
         done |= ended
         if done.all():

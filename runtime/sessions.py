@@ -15,11 +15,16 @@ from runtime.errors import ProviderError
 PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
 
 
+def positive_int(name, value):
+    """`value` if it is an integer >= 1 (not a bool); else a ValueError naming `name`."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
 def session_options(threads=1, spinning=False):
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
+    options.intra_op_num_threads = positive_int("threads", threads)
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -30,9 +35,7 @@ def session_options(threads=1, spinning=False):
 
 
 def choose_providers(requested, strict=False):
-    """["cuda", "cpu"]-style names -> onnxruntime provider names that are available here."""
-    if isinstance(requested, str):
-        requested = [requested]
+    """A list of "cuda"/"cpu" names -> onnxruntime provider names that are available here."""
     unknown = [name for name in requested if name not in PROVIDERS]
     if unknown or not requested:
         raise ValueError(f"providers must be a non-empty list of {sorted(PROVIDERS)}, "

@@ -24,7 +24,8 @@ from runtime.backends import cpu_backend, cuda_backend
 from runtime.errors import InputError
 from runtime.export_dir import create_session, load_export
 from runtime.greedy import greedy_decode
-from runtime.sessions import PROVIDERS, check_used, choose_providers, session_options
+from runtime.sessions import (PROVIDERS, check_used, choose_providers, positive_int,
+                              session_options)
 from runtime.tokenize import detokenize, tokenize
 from runtime.vocabulary import UNK_ID, pad_sequences
 
@@ -50,7 +51,7 @@ class Translator:
         self.export = loaded
         self.manifest = loaded.manifest
         self.unknown, self.too_long = unknown, too_long
-        self.max_input_length = _positive("max_input_length", self.manifest.max_source_length
+        self.max_input_length = positive_int("max_input_length", self.manifest.max_source_length
                                           if max_input_length is None else max_input_length)
         self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder)
         self._compact = not on_cuda  # device states cannot be indexed row by row
@@ -85,9 +86,9 @@ class Translator:
         are identical to translating each text alone."""
         if isinstance(texts, str):
             raise TypeError("translate_detailed takes a list of texts; use translate() for one")
-        max_length = _positive("max_length", self.manifest.max_target_length
+        max_length = positive_int("max_length", self.manifest.max_target_length
                                if max_length is None else max_length)
-        batch_size = _positive("batch_size", batch_size)
+        batch_size = positive_int("batch_size", batch_size)
         prepared = [self._prepare(text) for text in list(texts)]
         outputs = [()] * len(prepared)
         order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
@@ -125,9 +126,3 @@ class Translator:
 def _choice(name, value, allowed):
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-def _positive(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
