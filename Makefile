@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine with Python 3.11 and pip (see README.md):
 #   make demo   set up .venv, train the default model on the data at hand, print samples,
-#               export it to ONNX, print the parity proofs against Keras, and translate
-#               sample sentences through the TensorFlow-free runtime
+#               export it to ONNX, print the parity proofs against Keras, score it on its
+#               validation split (BLEU, chrF, exact match), and translate sample sentences
+#               through the TensorFlow-free runtime
 #   make test   set up .venv, run the whole test suite
 # Both reuse .venv; it is rebuilt only when pyproject.toml changes.
 
@@ -10,12 +11,14 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
+REPORT ?= $(EXPORT_DIR).evaluation.json
 
-.PHONY: demo test benchmark-train benchmark-decode clean
+.PHONY: demo test benchmark-train benchmark-decode benchmark-attention clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
 	$(VENV)/bin/python -m export $(RUN_DIR) $(EXPORT_DIR) --force
+	$(VENV)/bin/python -m evaluate $(EXPORT_DIR) --out $(REPORT)
 	$(VENV)/bin/python -m runtime $(EXPORT_DIR) --json "Hello!" "How are you?" "I love you." \
 		"Where is the station?" "The cat is sleeping."
 
@@ -28,10 +31,13 @@ benchmark-train: $(STAMP)
 benchmark-decode: demo  # needs the trained run and its export
 	$(VENV)/bin/python benchmarks/decode_speed.py --run $(RUN_DIR) --export $(EXPORT_DIR)
 
+benchmark-attention: $(STAMP)
+	$(VENV)/bin/python benchmarks/attention_quality.py --minutes 10
+
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e ".[train,export,dev]"
+	$(VENV)/bin/python -m pip install --quiet -e ".[train,export,evaluate,plot,dev]"
 	touch $(STAMP)
 
 clean:

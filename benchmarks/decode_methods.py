@@ -9,18 +9,21 @@ decode(sources: [int32 id arrays]) -> [[output ids]], timed per call by the call
 
 import numpy as np
 
-from runtime.greedy import greedy_decode
-from runtime.vocabulary import END_ID, START_ID, pad_sequences
+from runtime.greedy import Backend, greedy_decode
+from runtime.vocabulary import END_ID, START_ID, pad_sequences, source_lengths
 
 
 def keras_predict(encoder, decoder_step, max_length):
-    """keras-io's decode_sequence: one `predict` call for the encoder, one per step."""
+    """keras-io's decode_sequence: one `predict` call for the encoder, one per step. With
+    attention the state also carries the encoder outputs and the input's length."""
     def decode(source):
-        state_h, state_c = encoder.predict(source[None, :], verbose=0)
+        state = list(encoder.predict(source[None, :], verbose=0))
+        if len(state) == 3:  # attention: state_h, state_c, encoder_outputs
+            state.append(source_lengths(source[None, :]))
         token, output = np.array([[START_ID]], dtype=np.int32), []
         for _ in range(max_length):
-            probabilities, state_h, state_c = decoder_step.predict([token, state_h, state_c],
-                                                                  verbose=0)
+            probabilities, *new_state = decoder_step.predict([token, *state], verbose=0)
+            state[:2] = new_state[:2]
             next_id = int(probabilities[0].argmax())
             if next_id == END_ID:
                 break
@@ -33,7 +36,7 @@ def keras_predict(encoder, decoder_step, max_length):
 def keras_direct(backend, max_length):
     """The Keras models called directly (train.decode.keras_backend), batch 1."""
     def decode(source):
-        return greedy_decode(backend.encode, backend.step, source[None, :], max_length)[0]
+        return greedy_decode(backend, source[None, :], max_length)[0]
     return decode
 
 
@@ -42,18 +45,22 @@ def keras_function(encoder, decoder_step, max_length):
     import tensorflow as tf
 
     encode = tf.function(lambda tokens: encoder(tokens, training=False), reduce_retracing=True)
-    step = tf.function(lambda token, h, c: decoder_step([token, h, c], training=False),
+    step = tf.function(lambda token, *state: decoder_step([token, *state], training=False),
                        reduce_retracing=True)
 
     def encode_numpy(tokens):
-        return tuple(np.asarray(x) for x in encode(tokens))
+        state = tuple(np.asarray(x) for x in encode(tokens))
+        return state + (source_lengths(tokens),) if len(state) == 3 else state  # attention
 
-    def step_numpy(token, state_h, state_c):
-        probabilities, state_h, state_c = (np.asarray(x) for x in step(token[:, None], state_h, state_c))
-        return probabilities.argmax(axis=-1).astype(np.int32), state_h, state_c
+    def step_numpy(token, state, weights=False):
+        probabilities, state_h, state_c, *_ = (np.asarray(x) for x in step(token[:, None], *state))
+        return (probabilities.argmax(axis=-1).astype(np.int32), (state_h, state_c, *state[2:]),
+                None)
+
+    backend = Backend(encode_numpy, step_numpy, None)
 
     def decode(source):
-        return greedy_decode(encode_numpy, step_numpy, source[None, :], max_length)[0]
+        return greedy_decode(backend, source[None, :], max_length)[0]
     return decode
 
 
@@ -62,5 +69,5 @@ def runtime_batched(translator, max_length):
     backend = translator._backend
 
     def decode(sources):
-        return greedy_decode(backend.encode, backend.step, pad_sequences(sources), max_length)
+        return greedy_decode(backend, pad_sequences(sources), max_length)
     return decode

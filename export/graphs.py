@@ -17,6 +17,7 @@ from export.errors import ExportError
 from runtime import manifest as names
 from runtime.vocabulary import PAD_ID
 from train import model as layers
+from train.attention import LAYER_NAMES, attend, attention_kind
 
 OPSET = 17
 FORBIDDEN_OPS = {"Loop", "Scan", "If"}  # a recurrent loop instead of the fused LSTM op
@@ -29,36 +30,57 @@ def _rebuilt(trained, **changes):
 
 
 def encoder_for_export(model):
-    """source_tokens (batch, source_length) -> [state_h, state_c]; no mask (see module doc)."""
+    """source_tokens (batch, source_length) -> [state_h, state_c] and, with attention,
+    encoder_outputs (batch, source_length, units), zero at PAD_ID; no mask (see module doc)."""
     find = model.get_layer  # check_supported(model) has passed
     embedding = _rebuilt(find(layers.ENCODER_EMBEDDING), mask_zero=False)
     lstm = _rebuilt(find(layers.ENCODER_LSTM), use_cudnn=False)
     tokens = keras.Input(shape=(None,), dtype="int32", name=names.SOURCE_TOKENS)
-    _, state_h, state_c = lstm(embedding(tokens))
+    outputs, state_h, state_c = lstm(embedding(tokens))
     embedding.set_weights(find(layers.ENCODER_EMBEDDING).get_weights())
     lstm.set_weights(find(layers.ENCODER_LSTM).get_weights())
-    return keras.Model(tokens, [state_h, state_c], name="encoder_export")
+    results = [state_h, state_c]
+    if attention_kind(model) != "none":
+        # ONNX's LSTM writes zeros past sequence_lens already; the product makes that explicit.
+        real = keras.layers.Lambda(
+            lambda t: tf.cast(tf.not_equal(t, PAD_ID), tf.float32)[:, :, None])(tokens)
+        results.append(keras.layers.Multiply()([outputs, real]))
+    return keras.Model(tokens, results, name="encoder_export")
 
 
 def decoder_for_export(model):
     """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c,
-    next_token (batch,) int32 = argmax of the probabilities]."""
+    next_token (batch,) int32 = argmax of the probabilities]. With attention the inputs also
+    have encoder_outputs (batch, source_length, units) and source_lengths (batch,) int32, and
+    the outputs attention_weights (batch, source_length)."""
     find = model.get_layer  # check_supported(model) has passed
+    kind = attention_kind(model)
     lstm = _rebuilt(find(layers.DECODER_LSTM), use_cudnn=False)
     embedding, softmax = find(layers.DECODER_EMBEDDING), find(layers.DECODER_SOFTMAX)
     token = keras.Input(shape=(), dtype="int32", name=names.PREVIOUS_TOKEN)
     state_h = keras.Input(shape=(lstm.units,), name=names.STATE_H)
     state_c = keras.Input(shape=(lstm.units,), name=names.STATE_C)
+    inputs = [token, state_h, state_c]
     steps = keras.layers.Reshape((1,))(token)  # (batch,) -> (batch, 1): one decoding step
     outputs, new_h, new_c = lstm(embedding(steps), initial_state=[state_h, state_c])
     lstm.set_weights(find(layers.DECODER_LSTM).get_weights())
+    if kind != "none":
+        memory = keras.Input(shape=(None, find(layers.ENCODER_LSTM).units),
+                             name=names.ENCODER_OUTPUTS)
+        lengths = keras.Input(shape=(), dtype="int32", name=names.SOURCE_LENGTHS)
+        inputs += [memory, lengths]
+        value_mask = keras.layers.Lambda(  # (batch, source_length) bool
+            lambda args: tf.sequence_mask(args[1], tf.shape(args[0])[1]))([memory, lengths])
+        outputs, weights = attend(find, kind, outputs, memory, value_mask)
     probabilities = keras.layers.Reshape((softmax.units,))(softmax(outputs))
     # tf.math.argmax, not keras.ops.argmax: Keras's version bitcasts floats to handle -0.0,
     # and tf2onnx has no conversion for Bitcast.
     next_token = keras.layers.Lambda(
         lambda p: tf.math.argmax(p, axis=-1, output_type=tf.int32), name="next_token")(probabilities)
-    return keras.Model([token, state_h, state_c], [probabilities, new_h, new_c, next_token],
-                       name="decoder_export")
+    results = [probabilities, new_h, new_c, next_token]
+    if kind != "none":
+        results.append(keras.layers.Reshape((-1,))(weights))  # (batch, 1, S) -> (batch, S)
+    return keras.Model(inputs, results, name="decoder_export")
 
 
 REQUIRED_LAYERS = (layers.ENCODER_EMBEDDING, layers.ENCODER_LSTM, layers.DECODER_EMBEDDING,
@@ -68,7 +90,8 @@ REQUIRED_LAYERS = (layers.ENCODER_EMBEDDING, layers.ENCODER_LSTM, layers.DECODER
 def check_supported(model):
     """An ExportError unless the model has every layer this exporter converts, by name."""
     present = {layer.name for layer in model.layers}
-    missing = [name for name in REQUIRED_LAYERS if name not in present]
+    required = REQUIRED_LAYERS + LAYER_NAMES[attention_kind(model)]
+    missing = [name for name in required if name not in present]
     if missing:
         raise ExportError(f"the model has no layer named {missing[0]!r} (missing: {missing}; "
                           f"its layers: {sorted(present)}): not a model trained by "

@@ -4,7 +4,8 @@ With texts as arguments, prints one translation per argument. With none, reads s
 writes one output line per input line as it goes, batching lines that are already there (so
 it works in pipelines on large files and with coprocesses; invalid UTF-8 bytes become
 U+FFFD). --json writes one JSON object per line; --chat opens an interactive loop for
-chatbot models. Bad paths and bad exports give a one-line `error: ...` and exit status 2; a
+chatbot models; --heatmap PNG draws the attention weights of one sentence (attention models,
+needs matplotlib; a refused sentence there draws nothing and exits 1). Bad paths and bad exports give a one-line `error: ...` and exit status 2; a
 line refused by --unknown/--too-long error gives an empty output line (JSON: "error"), a
 message on stderr, and exit status 1 at the end.
 """
@@ -26,6 +27,8 @@ def parse_args(argv):
     parser.add_argument("texts", nargs="*", help="texts to translate (default: stdin lines)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--chat", action="store_true", help="interactive loop (chatbots)")
+    parser.add_argument("--heatmap", metavar="PNG", help="draw the attention weights of the "
+                        "one text given as a PNG heat map (attention models; needs matplotlib)")
     parser.add_argument("--max-length", type=int, help="maximum output tokens "
                         "(default: the longest target in the run's data)")
     parser.add_argument("--unknown", choices=UNKNOWN_POLICIES, default="replace",
@@ -37,6 +40,9 @@ def parse_args(argv):
     args = parser.parse_intermixed_args(argv)  # texts may come after options
     if args.chat and (args.texts or args.json):
         parser.error("--chat reads its own input: give it no texts and no --json")
+    if args.heatmap is not None and (len(args.texts) != 1 or args.chat):
+        parser.error(f"--heatmap draws one sentence: give exactly one text argument "
+                     f"(got {len(args.texts)}{' and --chat' if args.chat else ''})")
     return args
 
 
@@ -50,6 +56,8 @@ def main(argv=None):
                                      too_long=args.too_long)
         if args.chat:
             return _chat(translator, args)
+        if args.heatmap is not None:
+            return _heatmap(translator, args)
         failed = False
         for batch in ([args.texts] if args.texts else _stdin_batches()):
             failed |= _translate_lines(translator, batch, args)
@@ -126,6 +134,23 @@ def _format(text, result, as_json):
         return result.text
     return json.dumps({"input": text, "output": result.text, "unknown": list(result.unknown),
                        "truncated": result.truncated}, ensure_ascii=False)
+
+
+def _heatmap(translator, args):
+    from runtime.heatmap import save_heatmap  # matplotlib only when a heat map is asked for
+
+    folder = os.path.dirname(os.path.abspath(args.heatmap))
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot write the heat map to {args.heatmap}: {folder} is not a folder")
+    try:
+        result = translator.translate_detailed(args.texts, args.max_length, attention=True)[0]
+    except InputError as error:  # refused by --unknown/--too-long error: nothing to draw
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    save_heatmap(result, args.heatmap, title=f"{args.texts[0][:60]} -> {result.text[:60]}")
+    print(_format(args.texts[0], result, args.json), flush=True)
+    print(f"attention heat map: {args.heatmap}", file=sys.stderr)
+    return 0
 
 
 def _chat(translator, args):

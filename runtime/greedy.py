@@ -1,5 +1,5 @@
 """Greedy decoding over any encoder/step pair (Keras models or onnxruntime sessions), so
-every backend runs the same loop and differs only in the two functions it is given."""
+every backend runs the same loop and differs only in the functions it is given."""
 
 import collections
 
@@ -7,40 +7,48 @@ import numpy as np
 
 from runtime.vocabulary import END_ID, START_ID
 
-# encode(tokens) -> (state_h, state_c); step(token, h, c) -> (next_token, h, c);
-# outputs(token, h, c) -> every decoder output in the manifest's order (for parity checks).
+# A decoder state is a tuple of arrays whose first axis is the batch row: (state_h, state_c),
+# and with attention also (encoder_outputs, source_lengths), which every step reads again.
+# encode(tokens (batch, source_len) int32) -> state
+# step(previous_token (rows,) int32, state, attention) -> (next_token (rows,), state,
+#     attention weights (rows, source_len) when `attention` is True, else None)
+# outputs(previous_token, state) -> every decoder output in the manifest's order (parity checks)
 Backend = collections.namedtuple("Backend", "encode step outputs")
 
 
-def greedy_decode(encode, step, encoder_tokens, max_length, compact=True):
-    """encode(encoder_tokens (batch, source_len) int32) -> (state_h, state_c);
-    step(previous_token (rows,) int32, state_h, state_c) -> (next_token (rows,), state_h,
-    state_c).
+def greedy_decode(backend, encoder_tokens, max_length, compact=True, attention=False):
+    """Returns one id list per input row, without <start>/<end>, at most max_length ids; with
+    attention=True also, per row, the weights of each emitted token ((ids, source_len) array).
 
-    Returns one id list per input row, without <start>/<end>, at most max_length ids. A row
-    that has produced <end> stops contributing: with `compact` its state leaves the batch
-    (later steps run on unfinished rows only, which needs states indexable like numpy
+    A row that has produced <end> stops contributing: with `compact` its state leaves the
+    batch (later steps run on unfinished rows only, which needs states indexable like numpy
     arrays); without, it runs on and its tokens are ignored. Rows never affect each other."""
-    if len(encoder_tokens) == 0:
-        return []  # onnxruntime's LSTM aborts the whole process on a batch of size 0
-    state_h, state_c = encode(encoder_tokens)
+    if len(encoder_tokens) == 0:  # onnxruntime's LSTM aborts the whole process on batch 0
+        return ([], []) if attention else []
+    state = backend.encode(encoder_tokens)
     outputs = [[] for _ in range(len(encoder_tokens))]
+    weights = [[] for _ in range(len(encoder_tokens))]
     rows = np.arange(len(encoder_tokens))  # the output row of each batch position
     done = np.zeros(len(rows), dtype=bool)
     token = np.full(len(rows), START_ID, dtype=np.int32)
     for _ in range(max_length):
-        next_token, state_h, state_c = step(token, state_h, state_c)
+        next_token, state, step_weights = backend.step(token, state, attention)
         next_token = np.asarray(next_token).astype(np.int32)
         ended = next_token == END_ID
         live = ~ended & ~done
-        for row, token_id in zip(rows[live], next_token[live]):
-            outputs[row].append(int(token_id))
+        for position in np.flatnonzero(live):
+            outputs[rows[position]].append(int(next_token[position]))
+            if attention:
+                weights[rows[position]].append(np.asarray(step_weights[position]))
         done |= ended
         if done.all():
             break
         if compact and done.any():
             keep = ~done
             rows, next_token, done = rows[keep], next_token[keep], done[keep]
-            state_h, state_c = state_h[keep], state_c[keep]
+            state = tuple(part[keep] for part in state)
         token = next_token
-    return outputs
+    if not attention:
+        return outputs
+    width = encoder_tokens.shape[1]
+    return outputs, [np.array(w, dtype=np.float32).reshape(len(w), width) for w in weights]

@@ -5,6 +5,8 @@
     translator.translate("How are you?")                    # -> "comment allez-vous?"
     translator.translate_batch(["I love you.", "Thanks!"])  # -> ["je t'aime!", "merci!"]
     translator.translate_detailed(["Hi zzqx."])[0].unknown  # -> ("zzqx",)
+    translator.translate_detailed(["Hi."], attention=True)[0].attention  # attention models:
+                                    # (output tokens, input tokens) weights, each row sums to 1
 
 Input policy (documented defaults):
 - unknown="replace": tokens not in the vocabulary become <unk> ("drop": removed; "error":
@@ -27,7 +29,7 @@ from runtime.greedy import greedy_decode
 from runtime.sessions import (PROVIDERS, check_used, choose_providers, positive_int,
                               session_options)
 from runtime.tokenize import detokenize, tokenize
-from runtime.vocabulary import UNK_ID, pad_sequences
+from runtime.vocabulary import PAD_ID, START_ID, UNK_ID, pad_sequences
 
 UNKNOWN_POLICIES = ("replace", "drop", "error")
 TOO_LONG_POLICIES = ("truncate", "error")
@@ -39,6 +41,10 @@ class Translation:
     tokens: tuple      # output tokens
     unknown: tuple     # input tokens not in the vocabulary (replaced or dropped)
     truncated: bool    # the input was cut to max_input_length tokens
+    source_tokens: tuple = ()  # the input tokens the model read ("<unk>" for replaced ones)
+    # With attention=True: (len(tokens), len(source_tokens)) float32, row i = the weights the
+    # model gave each input token when it wrote output token i.
+    attention: object = dataclasses.field(default=None, compare=False)
 
 
 class Translator:
@@ -53,7 +59,9 @@ class Translator:
         self.unknown, self.too_long = unknown, too_long
         self.max_input_length = positive_int("max_input_length", self.manifest.max_source_length
                                           if max_input_length is None else max_input_length)
-        self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder)
+        self.has_attention = self.manifest.attention != "none"  # the manifest picks the loop
+        self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder,
+                                                                   self.has_attention)
         self._compact = not on_cuda  # device states cannot be indexed row by row
         self.sessions = (encoder, decoder)
         self.providers = encoder.get_providers()
@@ -81,26 +89,38 @@ class Translator:
     def translate_batch(self, texts, max_length=None, batch_size=32):
         return [t.text for t in self.translate_detailed(texts, max_length, batch_size)]
 
-    def translate_detailed(self, texts, max_length=None, batch_size=32):
+    def translate_detailed(self, texts, max_length=None, batch_size=32, attention=False):
         """-> [Translation], in the order of `texts`. Batches group similar lengths; results
-        are identical to translating each text alone."""
+        are identical to translating each text alone. attention=True also returns each
+        translation's attention weights (models trained with --attention only)."""
         if isinstance(texts, str):
             raise TypeError("translate_detailed takes a list of texts; use translate() for one")
+        if attention and not self.has_attention:
+            raise ValueError(f"{self.export.folder} has no attention weights to return: its "
+                             f"model has no attention (train one with --attention luong)")
         max_length = positive_int("max_length", self.manifest.max_target_length
                                if max_length is None else max_length)
         batch_size = positive_int("batch_size", batch_size)
         prepared = [self._prepare(text) for text in list(texts)]
-        outputs = [()] * len(prepared)
+        outputs, weights = [()] * len(prepared), [np.zeros((0, 0), np.float32)] * len(prepared)
         order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            decoded = greedy_decode(self._backend.encode, self._backend.step,
-                                    pad_sequences([prepared[i][0] for i in rows]), max_length, self._compact)
-            for row, ids in zip(rows, decoded):
+            decoded = greedy_decode(self._backend, pad_sequences([prepared[i][0] for i in rows]),
+                                    max_length, self._compact, attention)
+            decoded, decoded_weights = decoded if attention else (decoded, [None] * len(rows))
+            for row, ids, row_weights in zip(rows, decoded, decoded_weights):
                 outputs[row] = tuple(self.export.target_vocab.decode(ids))
+                if attention:  # (output ids, batch width) -> (output tokens, input tokens),
+                    # without the rows of <pad>/<start> ids, which decode() leaves out
+                    shown = [i not in (PAD_ID, START_ID) for i in ids]
+                    weights[row] = row_weights[shown, :len(prepared[row][0])]
         level = self.manifest.tokenization["level"]
-        return [Translation(detokenize(tokens, level), tokens, unknown, truncated)
-                for tokens, (_, unknown, truncated) in zip(outputs, prepared)]
+        source_vocab = self.export.source_vocab
+        return [Translation(detokenize(tokens, level), tokens, unknown, truncated,
+                            tuple(source_vocab.tokens[i] for i in ids),
+                            row_weights if attention else None)
+                for tokens, (ids, unknown, truncated), row_weights in zip(outputs, prepared, weights)]
 
     def _prepare(self, text):
         """text -> (source ids, unknown tokens, truncated), applying the input policy."""

@@ -110,6 +110,11 @@ def pad_sequences(sequences):
     return out
 
 
+def source_lengths(tokens):
+    """(batch, source_len) padded ids -> (batch,) int32: the real tokens of each row."""
+    return (tokens != PAD_ID).sum(axis=1).astype("int32")
+
+
 def _check_tokens(tokens):
     if not all(isinstance(t, str) for t in tokens):
         raise VocabularyError("a vocabulary must be a list of strings")

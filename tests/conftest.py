@@ -46,27 +46,37 @@ def word_pairs(count):
     return pairs
 
 
+# name -> (level, attention): every attention kind, at both levels between them.
+KINDS = {"char": ("char", "none"), "word": ("word", "none"), "word-luong": ("word", "luong"),
+         "char-bahdanau": ("char", "bahdanau"), "word-luong-dot": ("word", "luong-dot")}
+ATTENTION_KINDS = [name for name, (_, attention) in KINDS.items() if attention != "none"]
+
+
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory):
-    """{"char": run_dir, "word": run_dir} trained on synthetic data."""
+    """{"char": run_dir, "word": run_dir, "word-luong": ..., ...} (KINDS) trained on
+    synthetic data."""
     from tests.train.synthetic import reversal_pairs, write_pairs
     from train.config import make_config
     from train.trainer import train
 
     folder = tmp_path_factory.mktemp("runs")
     made = {}
-    for level, pairs in (("char", reversal_pairs(600, seed=1)), ("word", word_pairs(600))):
-        data = write_pairs(folder / f"{level}.txt", pairs)
-        config = make_config(data=str(data), level=level, lowercase=False, num_samples=600,
-                             **TINY)
-        train(config, folder / level, verbose=0)
-        made[level] = folder / level
+    data = {"char": write_pairs(folder / "char.txt", reversal_pairs(600, seed=1)),
+            "word": write_pairs(folder / "word.txt", word_pairs(600))}
+    for name, (level, attention) in KINDS.items():
+        # Attention models train longer, so that they write some output to attend with.
+        settings = {**TINY, "epochs": 2 if attention == "none" else 6}
+        config = make_config(data=str(data[level]), level=level, lowercase=False,
+                             num_samples=600, attention=attention, **settings)
+        train(config, folder / name, verbose=0)
+        made[name] = folder / name
     return made
 
 
 @pytest.fixture(scope="session")
 def exports(runs, tmp_path_factory):
-    """{"char": (out_dir, manifest, report), "word": ...}."""
+    """{"char": (out_dir, manifest, report), "word": ..., ...} (KINDS)."""
     from export.exporter import export_run
 
     folder = tmp_path_factory.mktemp("exports")

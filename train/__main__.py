@@ -11,6 +11,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
+from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from runtime.cli import Parser
 from train.cli import USER_ERRORS, fail
@@ -32,6 +33,8 @@ _HELP = {
     "max_vocab_size": "most frequent tokens kept, 4 reserved included (0 = all)",
     "embedding_dim": "embedding size (0 = one-hot inputs, as keras-io)",
     "latent_dim": "LSTM units, the size of the states h and c",
+    "attention": "decoder attention over the encoder outputs: luong (general score), "
+                 "luong-dot, bahdanau (additive), or none (the keras-io model)",
     "patience": "stop after this many epochs without a better validation loss (0 = never)",
     "strict": "make any malformed data line an error instead of a counted skip",
     "lowercase": "lowercase all text before tokenizing",
@@ -55,7 +58,7 @@ def parse_args(argv):
                         help="validation sentences to translate after training")
     parser.add_argument("--quiet", action="store_true", help="no Keras progress output")
     choices = {"data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
-               "val_split": VAL_SPLITS}
+               "val_split": VAL_SPLITS, "attention": ATTENTIONS}
     for field in dataclasses.fields(TrainConfig):
         if field.name == "preset":
             continue

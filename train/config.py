@@ -7,6 +7,7 @@ out-of-range or contradictory settings into a one-line ConfigError.
 import codecs
 import dataclasses
 
+from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from train.errors import ConfigError
 from train.sources import FORMATS
@@ -33,6 +34,8 @@ class TrainConfig:
     # model
     embedding_dim: int = 128        # 0 = one-hot inputs (a frozen identity embedding)
     latent_dim: int = 256           # LSTM units; also the size of each state h and c
+    attention: str = "none"         # "none", "luong" (general), "luong-dot" or "bahdanau"
+                                    # (additive): see train/attention.py
     # optimisation
     optimizer: str = "adam"         # "adam" or "rmsprop"
     learning_rate: float = 0.001
@@ -76,6 +79,7 @@ def validate(config):
     checks = [  # (holds, fields it is about, what must be true)
         (c.data_format in FORMATS, "data_format", f"must be one of {FORMATS}"),
         (c.level in LEVELS, "level", f"must be one of {LEVELS}"),
+        (c.attention in ATTENTIONS, "attention", f"must be one of {ATTENTIONS}"),
         (c.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}"),
         (c.num_samples >= 2, "num_samples", "must be >= 2 (one to train, one to validate)"),
         (0 < c.val_fraction < 1, "val_fraction", "must be strictly between 0 and 1"),

@@ -6,22 +6,26 @@ import numpy as np
 
 from runtime.greedy import Backend, greedy_decode
 from runtime.tokenize import detokenize, tokenize
-from runtime.vocabulary import pad_sequences
+from runtime.vocabulary import pad_sequences, source_lengths
 
 
 def keras_backend(encoder, decoder_step):
-    """The Keras inference models as a runtime.greedy.Backend."""
+    """The Keras inference models as a runtime.greedy.Backend (decoder outputs in the
+    manifest's order: probabilities, state_h, state_c, next_token[, attention_weights])."""
+    attention = len(encoder.outputs) == 3  # state_h, state_c, encoder_outputs
+
     def encode(tokens):
-        return tuple(np.asarray(x) for x in encoder(tokens, training=False))
+        state = tuple(np.asarray(x) for x in encoder(tokens, training=False))
+        return state + (source_lengths(tokens),) if attention else state
 
-    def outputs(token, state_h, state_c):
-        results = decoder_step([token[:, None], state_h, state_c], training=False)
-        probabilities, state_h, state_c = (np.asarray(x) for x in results)
-        return probabilities, state_h, state_c, probabilities.argmax(axis=-1).astype(np.int32)
+    def outputs(token, state):
+        results = [np.asarray(x) for x in decoder_step([token[:, None], *state], training=False)]
+        next_token = results[0].argmax(axis=-1).astype(np.int32)
+        return (*results[:3], next_token, *results[3:])
 
-    def step(token, state_h, state_c):
-        _, state_h, state_c, next_token = outputs(token, state_h, state_c)
-        return next_token, state_h, state_c
+    def step(token, state, weights=False):
+        _, state_h, state_c, next_token, *step_weights = outputs(token, state)
+        return next_token, (state_h, state_c, *state[2:]), step_weights[0] if weights else None
 
     return Backend(encode, step, outputs)
 
@@ -30,5 +34,5 @@ def translate(encoder, decoder_step, texts, config, source_vocab, target_vocab, 
     """Texts -> decoded texts, tokenized and detokenized as the run's config says."""
     sources = [source_vocab.encode(tokenize(t, config.level, config.lowercase)) for t in texts]
     backend = keras_backend(encoder, decoder_step)
-    outputs = greedy_decode(backend.encode, backend.step, pad_sequences(sources), max_length)
+    outputs = greedy_decode(backend, pad_sequences(sources), max_length)
     return [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]

@@ -5,14 +5,19 @@ Training model (teacher forcing):
     encoder_tokens (batch, source_len) -> encoder_embedding -> encoder_lstm -> (h, c)
     decoder_tokens (batch, target_len) -> decoder_embedding -> decoder_lstm(initial=(h, c))
         -> decoder_softmax -> probabilities (batch, target_len, target_vocab)
-The encoder embedding masks PAD_ID so a padded row ends in exactly the state the unpadded
-input gives. Decoder padding sits after the real steps, so it cannot affect them, and the
-loss ignores it. embedding_dim 0 means one-hot inputs, as in keras-io: a frozen identity
+With attention (train/attention.py) the encoder LSTM also returns its per-step outputs, and
+each decoder output attends over them before the softmax. The encoder embedding masks PAD_ID
+so a padded row ends in exactly the state the unpadded input gives, and attention gives
+padding no weight. Decoder padding sits after the real steps, so it cannot affect them, and
+the loss ignores it. embedding_dim 0 means one-hot inputs, as in keras-io: a frozen identity
 embedding, which is the same function as a one-hot vector times the LSTM's kernel.
 """
 
 import keras
+from keras import ops
 
+from runtime.vocabulary import PAD_ID
+from train.attention import attend, attention_kind, attention_layers
 from train.losses import masked_accuracy, masked_sparse_crossentropy
 
 # Inputs and layers of the training model.
@@ -27,6 +32,8 @@ DECODER_SOFTMAX = "decoder_softmax"
 STEP_TOKEN = "decoder_token"
 STEP_STATE_H = "decoder_state_h"
 STEP_STATE_C = "decoder_state_c"
+STEP_ENCODER_OUTPUTS = "encoder_outputs"  # with attention: (batch, source_len, latent)
+STEP_SOURCE_LENGTHS = "source_lengths"    # with attention: (batch,) real tokens per input
 
 
 def build_training_model(config, source_vocab_size, target_vocab_size):
@@ -34,13 +41,19 @@ def build_training_model(config, source_vocab_size, target_vocab_size):
     decoder_tokens = keras.Input(shape=(None,), dtype="int32", name=DECODER_TOKENS)
     embedded_source = _embedding(config, source_vocab_size, ENCODER_EMBEDDING,
                                  mask=True)(encoder_tokens)
-    _, state_h, state_c = keras.layers.LSTM(
-        config.latent_dim, return_state=True, name=ENCODER_LSTM)(embedded_source)
+    with_attention = config.attention != "none"
+    encoder_outputs, state_h, state_c = keras.layers.LSTM(
+        config.latent_dim, return_sequences=with_attention, return_state=True,
+        name=ENCODER_LSTM)(embedded_source)
     embedded_target = _embedding(config, target_vocab_size, DECODER_EMBEDDING,
                                  mask=False)(decoder_tokens)
     decoder_outputs, _, _ = keras.layers.LSTM(
         config.latent_dim, return_sequences=True, return_state=True, name=DECODER_LSTM,
     )(embedded_target, initial_state=[state_h, state_c])
+    if with_attention:
+        new_layers = attention_layers(config.attention, config.latent_dim)
+        decoder_outputs, _ = attend(new_layers.__getitem__, config.attention, decoder_outputs,
+                                    encoder_outputs)
     probabilities = keras.layers.Dense(
         target_vocab_size, activation="softmax", name=DECODER_SOFTMAX)(decoder_outputs)
     model = keras.Model([encoder_tokens, decoder_tokens], probabilities, name="seq2seq")
@@ -68,19 +81,53 @@ def build_inference_models(model):
     encoder:      encoder_tokens (batch, source_len) -> [state_h, state_c] (batch, latent)
     decoder_step: [decoder_token (batch, 1), decoder_state_h, decoder_state_c (batch, latent)]
                   -> [probabilities (batch, target_vocab), state_h, state_c]
+    With attention the encoder also returns encoder_outputs (batch, source_len, latent),
+    zero past each input's length; the step also takes them and source_lengths (batch,),
+    and also returns the step's attention weights (batch, source_len).
     """
     layer = model.get_layer
+    kind = attention_kind(model)
     encoder_tokens = keras.Input(shape=(None,), dtype="int32", name=ENCODER_TOKENS)
-    _, state_h, state_c = layer(ENCODER_LSTM)(layer(ENCODER_EMBEDDING)(encoder_tokens))
-    encoder = keras.Model(encoder_tokens, [state_h, state_c], name="encoder")
+    encoder_outputs, state_h, state_c = layer(ENCODER_LSTM)(
+        layer(ENCODER_EMBEDDING)(encoder_tokens))
+    if kind == "none":
+        encoder = keras.Model(encoder_tokens, [state_h, state_c], name="encoder")
+    else:
+        real = keras.layers.Lambda(_real_tokens)(encoder_tokens)
+        encoder_outputs = keras.layers.Multiply()([encoder_outputs, real])
+        encoder = keras.Model(encoder_tokens, [state_h, state_c, encoder_outputs], name="encoder")
 
     latent_dim = layer(DECODER_LSTM).units
     token = keras.Input(shape=(1,), dtype="int32", name=STEP_TOKEN)
     state_h_in = keras.Input(shape=(latent_dim,), name=STEP_STATE_H)
     state_c_in = keras.Input(shape=(latent_dim,), name=STEP_STATE_C)
+    inputs = [token, state_h_in, state_c_in]
     outputs, new_h, new_c = layer(DECODER_LSTM)(
         layer(DECODER_EMBEDDING)(token), initial_state=[state_h_in, state_c_in])
+    if kind != "none":
+        memory = keras.Input(shape=(None, layer(ENCODER_LSTM).units), name=STEP_ENCODER_OUTPUTS)
+        lengths = keras.Input(shape=(), dtype="int32", name=STEP_SOURCE_LENGTHS)
+        inputs += [memory, lengths]
+        value_mask = keras.layers.Lambda(_length_mask)([memory, lengths])
+        outputs, weights = attend(layer, kind, outputs, memory, value_mask)
     probabilities = layer(DECODER_SOFTMAX)(outputs)[:, 0, :]  # (batch, 1, vocab) -> (batch, vocab)
-    decoder_step = keras.Model([token, state_h_in, state_c_in], [probabilities, new_h, new_c],
-                               name="decoder_step")
+    results = [probabilities, new_h, new_c]
+    if kind != "none":
+        results.append(weights[:, 0, :])  # (batch, 1, source_len) -> (batch, source_len)
+    decoder_step = keras.Model(inputs, results, name="decoder_step")
     return encoder, decoder_step
+
+
+def _real_tokens(tokens):
+    """(batch, source_len) ids -> (batch, source_len, 1) float: 1 for tokens, 0 for PAD_ID.
+    Encoder outputs are multiplied by it: a masked Keras LSTM repeats its last output past
+    the input's end, ONNX's LSTM with sequence_lens writes zeros; both become zeros."""
+    return ops.expand_dims(ops.cast(ops.not_equal(tokens, PAD_ID), "float32"), -1)
+
+
+def _length_mask(args):
+    """(encoder outputs (batch, source_len, latent), lengths (batch,)) -> (batch, source_len)
+    bool: True at the first `length` positions of each row."""
+    outputs, lengths = args
+    positions = ops.arange(ops.shape(outputs)[1], dtype="int32")
+    return ops.expand_dims(positions, 0) < ops.expand_dims(ops.cast(lengths, "int32"), 1)

@@ -3,6 +3,8 @@ must catch a method that does not."""
 
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -10,9 +12,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import decode_speed  # noqa: E402
 
 
-def test_all_methods_give_identical_outputs(runs, exports):
-    texts, sources, max_length, run = decode_speed.validation_sentences(runs["word"], 12)
-    rows, outputs = decode_speed.run_methods(run, exports["word"][0], texts, sources,
+@pytest.mark.parametrize("kind", ["word", "word-luong"])
+def test_all_methods_give_identical_outputs(runs, exports, kind):
+    texts, sources, max_length, run = decode_speed.validation_sentences(runs[kind], 12)
+    rows, outputs = decode_speed.run_methods(run, exports[kind][0], texts, sources,
                                              max_length, predict_count=12)
     assert decode_speed.check_identical(outputs) == []
     assert {row["method"] for row in rows} >= {"keras predict per step (keras-io)",

@@ -11,9 +11,10 @@ from export.exporter import export_run
 from export.graphs import FORBIDDEN_OPS
 from runtime import manifest as names
 from runtime.manifest import Manifest
+from tests.conftest import KINDS as LEVEL_AND_ATTENTION
 from train.run_dir import file_sha256
 
-KINDS = ["char", "word"]
+KINDS = list(LEVEL_AND_ATTENTION)  # char and word, each attention kind
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -24,11 +25,12 @@ def test_export_directory_and_manifest(exports, kind):
          names.TARGET_VOCAB_FILE, names.PARITY_FILE])
     loaded = Manifest.from_json((folder / names.MANIFEST_FILE).read_text())
     assert loaded == manifest
-    assert loaded.tokenization["level"] == kind
+    level, attention = LEVEL_AND_ATTENTION[kind]
+    assert loaded.tokenization["level"] == level and loaded.attention == attention
     assert loaded.tokenization["special_tokens"] == {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}
     assert loaded.model["state_size"] == 16 and loaded.opset == 17
     assert set(loaded.versions) >= {"keras", "tensorflow", "tf2onnx", "onnx", "onnxruntime"}
-    assert loaded.training["config"]["level"] == kind and loaded.max_source_length > 0
+    assert loaded.training["config"]["level"] == level and loaded.max_source_length > 0
 
 
 @pytest.mark.parametrize("kind", KINDS)

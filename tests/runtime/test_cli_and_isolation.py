@@ -6,17 +6,30 @@ import sys
 
 from tests.conftest import ROOT
 
-BANNED = ("tensorflow", "keras", "tf2onnx", "train", "export")
+BANNED = ("tensorflow", "keras", "tf2onnx", "train", "export", "evaluate", "sacrebleu",
+          "matplotlib")
 
 
 def test_runtime_never_imports_tensorflow(exports):
     probe = ("import sys; from runtime import Translator; "
              f"t = Translator.load({str(exports['word'][0])!r}); t.translate('the cat .'); "
+             f"a = Translator.load({str(exports['word-luong'][0])!r}); "
+             "a.translate_detailed(['the cat .'], attention=True); "
              f"print([m for m in {BANNED!r} if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_cli_without_heatmap_imports_no_matplotlib(exports):
+    probe = ("import sys, runtime.__main__ as cli; "
+             f"cli.main([{str(exports['word-luong'][0])!r}, 'the cat .']); "
+             f"print([m for m in {BANNED!r} if m in sys.modules], file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
 
 
 def run_cli(*args, stdin=b""):

@@ -1,5 +1,6 @@
 """Checks at load: each damage gives an ExportLoadError naming the file and what differs."""
 
+import hashlib
 import json
 import shutil
 
@@ -29,6 +30,16 @@ def test_edited_vocabulary_is_a_hash_mismatch(export_copy):
         Translator.load(export_copy)
 
 
+def test_a_version_2_export_still_loads_and_translates(exports, export_copy):
+    def as_version_2(manifest):
+        manifest["format_version"] = 2
+        del manifest["model"]["attention"]
+    edit_manifest(export_copy, as_version_2)
+    old = Translator.load(export_copy)
+    assert old.manifest.attention == "none"
+    assert old.translate("abc") == Translator.load(exports["char"][0]).translate("abc")
+
+
 def test_future_format_version(export_copy):
     edit_manifest(export_copy, lambda m: m.update(format_version=99))
     with pytest.raises(ManifestError, match="format version 99 is not supported"):
@@ -43,13 +54,37 @@ def test_missing_files(export_copy, name):
 
 
 def test_vocabulary_and_graph_sizes_must_agree(export_copy):
-    edit_manifest(export_copy, lambda m: m["model"].update(target_vocab_size=999))
+    def claim_999_targets(manifest):
+        manifest["model"].update(target_vocab_size=999)
+        manifest["graphs"]["decoder"]["outputs"][0]["shape"] = ["batch", 999]
+    edit_manifest(export_copy, claim_999_targets)
     with pytest.raises(ExportLoadError, match="target_vocab.json: 12 tokens, but .* have 999"):
         Translator.load(export_copy)
 
 
-def test_graph_io_must_match_the_manifest(export_copy):
+def test_manifest_sizes_and_tensor_shapes_must_agree(export_copy):
+    edit_manifest(export_copy, lambda m: m["model"].update(target_vocab_size=999))
+    with pytest.raises(ManifestError, match=r"probabilities is float32 \['batch', 12\], but "
+                                            r"the model's sizes .* make it float32 \['batch', 999\]"):
+        Translator.load(export_copy)
+
+
+def test_manifest_tensors_must_be_the_formats(export_copy):
     edit_manifest(export_copy, lambda m: m["graphs"]["encoder"]["inputs"][0].update(name="tokens"))
+    with pytest.raises(ManifestError, match=r"graphs.encoder.inputs are \['tokens'\], but a "
+                                            r"model with attention 'none' has \['source_tokens'\]"):
+        Translator.load(export_copy)
+
+
+def test_graph_io_must_match_the_manifest(export_copy):
+    # Both graphs hashed correctly but each in the other's place: the sessions disagree.
+    encoder, decoder = (export_copy / names.ENCODER_FILE), (export_copy / names.DECODER_FILE)
+    encoder_bytes, decoder_bytes = encoder.read_bytes(), decoder.read_bytes()
+    encoder.write_bytes(decoder_bytes)
+    decoder.write_bytes(encoder_bytes)
+    edit_manifest(export_copy, lambda m: m["files"].update({
+        names.ENCODER_FILE: hashlib.sha256(decoder_bytes).hexdigest(),
+        names.DECODER_FILE: hashlib.sha256(encoder_bytes).hexdigest()}))
     with pytest.raises(ExportLoadError, match="encoder.onnx: encoder inputs are"):
         Translator.load(export_copy)
 

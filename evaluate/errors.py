@@ -1,0 +1,2 @@
+class EvaluationError(ValueError):
+    """The pairs to score cannot be had as asked (missing or changed data, bad options)."""

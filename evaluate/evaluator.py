@@ -1,0 +1,56 @@
+"""Export + pairs -> a report: translate every input with the runtime, score the outputs."""
+
+import os
+import time
+
+from evaluate.errors import EvaluationError
+from evaluate.pairs import evaluation_pairs
+from evaluate.scores import score
+from runtime.atomic import write_json_atomic
+from runtime.translator import Translator
+
+
+def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
+                    lowercase=None, examples=10, batch_size=64, threads=1, out_path=None):
+    """-> report dict; also written to out_path (atomically) when given.
+
+    lowercase: score case-insensitively; None = as the model was trained (a model trained on
+    lowercased text cannot be asked for case). limit: score the first N pairs only."""
+    if limit is not None and limit < 1:
+        raise EvaluationError(f"limit must be >= 1, got {limit}")
+    if out_path and not os.path.isdir(os.path.dirname(os.path.abspath(out_path))):
+        raise EvaluationError(f"cannot write the report to {out_path}: its folder does not "
+                              f"exist")
+    translator = Translator.load(export_dir, threads=threads)
+    loaded, manifest = translator.export, translator.manifest
+    pairs, data_path = evaluation_pairs(loaded, data_path, split)
+    pairs = pairs[:limit] if limit else pairs
+    if not pairs:
+        raise EvaluationError(f"no pairs to score in {data_path} ({split} split)")
+    if lowercase is None:
+        lowercase = manifest.tokenization["lowercase"]
+    started = time.perf_counter()
+    outputs = translator.translate_batch([source for source, _ in pairs], batch_size=batch_size)
+    seconds = time.perf_counter() - started
+    report = {
+        "export": loaded.folder, "data": os.path.abspath(data_path), "split": split,
+        "pairs": len(pairs), "lowercase": lowercase,
+        "model": {"level": manifest.tokenization["level"], "attention": manifest.attention,
+                  "state_size": manifest.model["state_size"]},
+        **score(outputs, [reference for _, reference in pairs], lowercase),
+        "translation_seconds": round(seconds, 3),
+        "examples": [{"input": source, "reference": reference, "output": output}
+                     for (source, reference), output in zip(pairs[:examples], outputs)],
+    }
+    if out_path:
+        write_json_atomic(out_path, report)
+    return report
+
+
+def summary(report):
+    case = "case-insensitive" if report["lowercase"] else "case-sensitive"
+    which = "validation split" if report["split"] == "validation" else "all pairs"
+    return (f"BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  exact match "
+            f"{report['exact_match']:.2f}% on {report['pairs']} pairs ({which} of "
+            f"{os.path.basename(report['data'])}; {case}; {report['model']['level']} level, "
+            f"attention {report['model']['attention']})")

@@ -1,0 +1,31 @@
+"""Corpus scores of hypotheses against one reference each: sacrebleu's BLEU and chrF, and
+the exact-match rate.
+
+Exact match compares word tokens (runtime.tokenize's `[\\w']+|[^\\s\\w]`), so spacing
+around punctuation ("Va !" / "Va!") does not count; BLEU's 13a tokenizer and chrF (which
+ignores whitespace) treat spacing the same way. With `lowercase` every score ignores case,
+as it must for a model trained on lowercased text.
+"""
+
+from evaluate.errors import EvaluationError
+from runtime.tokenize import tokenize
+
+
+def score(hypotheses, references, lowercase=False):
+    """-> {"bleu", "chrf", "exact_match" (all 0-100), "signatures": {"bleu", "chrf"}}."""
+    if len(hypotheses) != len(references) or not references:
+        raise ValueError(f"need as many hypotheses as references, at least one "
+                         f"(got {len(hypotheses)} and {len(references)})")
+    try:  # the [evaluate] extra; a plain `pip install .` (the runtime) lacks it
+        from sacrebleu.metrics import BLEU, CHRF
+    except ImportError:
+        raise EvaluationError("scoring needs sacrebleu, which is not installed: "
+                              "pip install sacrebleu (or the project's [evaluate] extra)") from None
+    bleu, chrf = BLEU(lowercase=lowercase), CHRF(lowercase=lowercase)
+    bleu_score = bleu.corpus_score(hypotheses, [references])
+    chrf_score = chrf.corpus_score(hypotheses, [references])
+    matches = sum(tokenize(h, "word", lowercase) == tokenize(r, "word", lowercase)
+                  for h, r in zip(hypotheses, references))
+    return {"bleu": round(bleu_score.score, 2), "chrf": round(chrf_score.score, 2),
+            "exact_match": round(100.0 * matches / len(references), 2),
+            "signatures": {"bleu": str(bleu.get_signature()), "chrf": str(chrf.get_signature())}}

@@ -1,0 +1,38 @@
+"""Scores: sacrebleu's BLEU and chrF, exact match on word tokens. No TensorFlow."""
+
+import pytest
+
+from evaluate.scores import score
+
+
+def test_perfect_and_empty_outputs():
+    references = ["Va !", "Je suis là.", "Merci beaucoup."]
+    perfect = score(references, references)
+    assert (perfect["bleu"], perfect["chrf"], perfect["exact_match"]) == (100.0, 100.0, 100.0)
+    nothing = score(["", "", ""], references)
+    assert (nothing["bleu"], nothing["chrf"], nothing["exact_match"]) == (0.0, 0.0, 0.0)
+
+
+def test_partly_right_scores_in_between():
+    result = score(["je suis ici .", "merci beaucoup !"], ["Je suis là.", "Merci beaucoup."],
+                   lowercase=True)
+    assert 0 < result["chrf"] < 100 and 0 < result["bleu"] < 100
+    assert result["exact_match"] == 0.0
+
+
+def test_exact_match_ignores_spacing_around_punctuation_not_case():
+    assert score(["Va!"], ["Va !"])["exact_match"] == 100.0
+    assert score(["va !"], ["Va !"])["exact_match"] == 0.0
+    assert score(["va !"], ["Va !"], lowercase=True)["exact_match"] == 100.0
+
+
+def test_signatures_record_how_scores_were_computed():
+    signatures = score(["a"], ["a"], lowercase=True)["signatures"]
+    assert "case:lc" in signatures["bleu"] and "nrefs:1" in signatures["chrf"]
+
+
+def test_mismatched_or_empty_inputs_are_errors():
+    with pytest.raises(ValueError, match="as many hypotheses as references"):
+        score(["a"], ["a", "b"])
+    with pytest.raises(ValueError, match="at least one"):
+        score([], [])
