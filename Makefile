@@ -13,7 +13,7 @@ RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 
-.PHONY: demo test benchmark-train benchmark-decode benchmark-attention clean
+.PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
@@ -33,6 +33,9 @@ benchmark-decode: demo  # needs the trained run and its export
 
 benchmark-attention: $(STAMP)
 	$(VENV)/bin/python benchmarks/attention_quality.py --minutes 10
+
+benchmark-beam: $(STAMP)  # needs the models of benchmark-attention
+	$(VENV)/bin/python benchmarks/beam_quality.py
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

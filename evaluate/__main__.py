@@ -12,7 +12,7 @@ import sys
 
 from evaluate.evaluator import evaluate_export, summary
 from evaluate.pairs import SPLITS
-from runtime.cli import Parser
+from runtime.cli import Parser, add_decoding_arguments, decoding_from_args
 from runtime.errors import ExportLoadError, ProviderError
 
 
@@ -28,7 +28,12 @@ def parse_args(argv):
     parser.add_argument("--examples", type=int, default=10, help="outputs kept in the report")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads")
     parser.add_argument("--out", help="write the JSON report here (atomically)")
-    return parser.parse_args(argv)
+    add_decoding_arguments(parser)
+    args = parser.parse_args(argv)
+    args.decoding = decoding_from_args(args, parser)
+    if args.n_best != 1:
+        parser.error("--n-best: evaluation scores one output per input")
+    return args
 
 
 def main(argv=None):
@@ -36,7 +41,7 @@ def main(argv=None):
     try:
         report = evaluate_export(args.export_dir, args.data, args.split, args.limit,
                                  args.lowercase, max(args.examples, 0), threads=args.threads,
-                                 out_path=args.out)
+                                 out_path=args.out, decoding=args.decoding)
     except (ValueError, ExportLoadError, ProviderError, OSError) as error:  # named errors
         # (EvaluationError, ConfigError, DataError are ValueErrors) and unreadable files
         print(f"error: {error}", file=sys.stderr)

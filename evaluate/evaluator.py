@@ -1,5 +1,6 @@
 """Export + pairs -> a report: translate every input with the runtime, score the outputs."""
 
+import dataclasses
 import os
 import time
 
@@ -7,12 +8,15 @@ from evaluate.errors import EvaluationError
 from evaluate.pairs import evaluation_pairs
 from evaluate.scores import score
 from runtime.atomic import write_json_atomic
+from runtime.decoding import Decoding
 from runtime.translator import Translator
 
 
 def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
-                    lowercase=None, examples=10, batch_size=64, threads=1, out_path=None):
-    """-> report dict; also written to out_path (atomically) when given.
+                    lowercase=None, examples=10, batch_size=64, threads=1, out_path=None,
+                    decoding=None):
+    """-> report dict; also written to out_path (atomically) when given. decoding: a
+    runtime.Decoding (default greedy); beam search scores its best output.
 
     lowercase: score case-insensitively; None = as the model was trained (a model trained on
     lowercased text cannot be asked for case). limit: score the first N pairs only."""
@@ -30,13 +34,16 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
     if lowercase is None:
         lowercase = manifest.tokenization["lowercase"]
     started = time.perf_counter()
-    outputs = translator.translate_batch([source for source, _ in pairs], batch_size=batch_size)
+    decoding = Decoding() if decoding is None else decoding
+    outputs = translator.translate_batch([source for source, _ in pairs], batch_size=batch_size,
+                                         decoding=decoding)
     seconds = time.perf_counter() - started
     report = {
         "export": loaded.folder, "data": os.path.abspath(data_path), "split": split,
         "pairs": len(pairs), "lowercase": lowercase,
         "model": {"level": manifest.tokenization["level"], "attention": manifest.attention,
                   "state_size": manifest.model["state_size"]},
+        "decoding": dataclasses.asdict(decoding),
         **score(outputs, [reference for _, reference in pairs], lowercase),
         "translation_seconds": round(seconds, 3),
         "examples": [{"input": source, "reference": reference, "output": output}
@@ -53,4 +60,10 @@ def summary(report):
     return (f"BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  exact match "
             f"{report['exact_match']:.2f}% on {report['pairs']} pairs ({which} of "
             f"{os.path.basename(report['data'])}; {case}; {report['model']['level']} level, "
-            f"attention {report['model']['attention']})")
+            f"attention {report['model']['attention']}; {_decoding(report['decoding'])})")
+
+
+def _decoding(options):
+    if options["strategy"] == "beam":
+        return f"beam {options['beam_width']}, length penalty {options['length_penalty']:g}"
+    return options["strategy"]

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from runtime.cli import Parser
+from runtime.cli import Parser, add_decoding_arguments, decoding_from_args
 from runtime.errors import ExportLoadError, InputError, ProviderError
 from runtime.translator import TOO_LONG_POLICIES, UNKNOWN_POLICIES, Translator
 
@@ -37,7 +37,15 @@ def parse_args(argv):
                         help="inputs over the maximum length (default: truncate)")
     parser.add_argument("--providers", default="cpu", help="cpu, or cuda,cpu (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+    parser.add_argument("--scores", action="store_true", help="--json: add the output's "
+                        "log-probability and each token's")
+    add_decoding_arguments(parser)
     args = parser.parse_intermixed_args(argv)  # texts may come after options
+    args.decoding = decoding_from_args(args, parser)
+    if args.n_best > 1 and not args.json:
+        parser.error("--n-best above 1 gives several outputs per input: add --json")
+    if args.scores and not args.json:
+        parser.error("--scores adds fields to the JSON output: add --json")
     if args.chat and (args.texts or args.json):
         parser.error("--chat reads its own input: give it no texts and no --json")
     if args.heatmap is not None and (len(args.texts) != 1 or args.chat):
@@ -77,17 +85,22 @@ def _translate_lines(translator, batch, args):
     """Print one output line per input line; a refused line (InputError) prints an empty
     line (or a JSON "error") and a message on stderr. Returns True if any was refused."""
     try:
-        results = translator.translate_detailed(batch, args.max_length)
+        results = _detailed(translator, batch, args)
     except InputError:
-        results = [_one(translator, text, args.max_length) for text in batch]
+        results = [_one(translator, text, args) for text in batch]
     for text, result in zip(batch, results):
         print(_format(text, result, args.json), flush=True)
     return any(isinstance(result, InputError) for result in results)
 
 
-def _one(translator, text, max_length):
+def _detailed(translator, texts, args, attention=False):
+    return translator.translate_detailed(texts, args.max_length, attention=attention,
+                                         decoding=args.decoding, scores=args.scores)
+
+
+def _one(translator, text, args):
     try:
-        return translator.translate_detailed([text], max_length)[0]
+        return _detailed(translator, [text], args)[0]
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return error
@@ -132,8 +145,13 @@ def _format(text, result, as_json):
         return json.dumps({"input": text, "error": str(result)}, ensure_ascii=False) if as_json else ""
     if not as_json:
         return result.text
-    return json.dumps({"input": text, "output": result.text, "unknown": list(result.unknown),
-                       "truncated": result.truncated}, ensure_ascii=False)
+    record = {"input": text, "output": result.text, "unknown": list(result.unknown),
+              "truncated": result.truncated}
+    if result.score is not None:  # --scores, beam search, sampling
+        record.update(score=result.score, token_scores=list(result.token_scores))
+    if len(result.n_best) > 1:
+        record["n_best"] = [{"output": c.text, "score": c.score} for c in result.n_best]
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _heatmap(translator, args):
@@ -143,7 +161,7 @@ def _heatmap(translator, args):
     if not os.path.isdir(folder):
         raise ValueError(f"cannot write the heat map to {args.heatmap}: {folder} is not a folder")
     try:
-        result = translator.translate_detailed(args.texts, args.max_length, attention=True)[0]
+        result = _detailed(translator, args.texts, args, attention=True)[0]
     except InputError as error:  # refused by --unknown/--too-long error: nothing to draw
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -162,7 +180,8 @@ def _chat(translator, args):
             print(file=sys.stderr)
             return 0
         try:
-            print("bot> " + translator.translate(line, args.max_length), flush=True)
+            print("bot> " + translator.translate(line, args.max_length, args.decoding),
+                  flush=True)
         except InputError as error:
             print(f"error: {error}", file=sys.stderr)
 

@@ -25,7 +25,8 @@ import numpy as np
 from runtime.backends import cpu_backend, cuda_backend
 from runtime.errors import InputError
 from runtime.export_dir import create_session, load_export
-from runtime.greedy import greedy_decode
+from runtime.decoding import Decoding
+from runtime.strategies import decode_batch
 from runtime.sessions import (PROVIDERS, check_used, choose_providers, positive_int,
                               session_options)
 from runtime.tokenize import detokenize, tokenize
@@ -33,6 +34,15 @@ from runtime.vocabulary import PAD_ID, START_ID, UNK_ID, pad_sequences
 
 UNKNOWN_POLICIES = ("replace", "drop", "error")
 TOO_LONG_POLICIES = ("truncate", "error")
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """One of a beam search's n-best outputs."""
+    text: str
+    tokens: tuple
+    score: float          # natural-log probability of the tokens and the closing <end>
+    token_scores: tuple   # per output token, then <end>'s (absent if cut at max_length)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +55,11 @@ class Translation:
     # With attention=True: (len(tokens), len(source_tokens)) float32, row i = the weights the
     # model gave each input token when it wrote output token i.
     attention: object = dataclasses.field(default=None, compare=False)
+    # With scores (beam search and sampling always, greedy with scores=True): the output's
+    # log-probability, and that of each token and of the closing <end>.
+    score: float | None = None
+    token_scores: tuple | None = None
+    n_best: tuple = ()  # beam search: Candidate for each of the n_best outputs, best first
 
 
 class Translator:
@@ -62,6 +77,8 @@ class Translator:
         self.has_attention = self.manifest.attention != "none"  # the manifest picks the loop
         self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder,
                                                                    self.has_attention)
+        # Beam search and sampling read the probabilities: plain runs, on any provider.
+        self._plain = cpu_backend(encoder, decoder, self.has_attention)
         self._compact = not on_cuda  # device states cannot be indexed row by row
         self.sessions = (encoder, decoder)
         self.providers = encoder.get_providers()
@@ -83,16 +100,20 @@ class Translator:
         on_cuda = encoder.get_providers()[0] == PROVIDERS["cuda"]  # CUDA has priority
         return cls(loaded, encoder, decoder, on_cuda, **policy)
 
-    def translate(self, text, max_length=None):
-        return self.translate_detailed([text], max_length)[0].text
+    def translate(self, text, max_length=None, decoding=None):
+        return self.translate_detailed([text], max_length, decoding=decoding)[0].text
 
-    def translate_batch(self, texts, max_length=None, batch_size=32):
-        return [t.text for t in self.translate_detailed(texts, max_length, batch_size)]
+    def translate_batch(self, texts, max_length=None, batch_size=32, decoding=None):
+        return [t.text for t in self.translate_detailed(texts, max_length, batch_size,
+                                                        decoding=decoding)]
 
-    def translate_detailed(self, texts, max_length=None, batch_size=32, attention=False):
+    def translate_detailed(self, texts, max_length=None, batch_size=32, attention=False,
+                           decoding=None, scores=False):
         """-> [Translation], in the order of `texts`. Batches group similar lengths; results
         are identical to translating each text alone. attention=True also returns each
-        translation's attention weights (models trained with --attention only)."""
+        translation's attention weights (models trained with --attention only). decoding:
+        a runtime.Decoding (default: greedy); scores=True adds log-probabilities to greedy
+        output (beam search and sampling always have them)."""
         if isinstance(texts, str):
             raise TypeError("translate_detailed takes a list of texts; use translate() for one")
         if attention and not self.has_attention:
@@ -101,26 +122,44 @@ class Translator:
         max_length = positive_int("max_length", self.manifest.max_target_length
                                if max_length is None else max_length)
         batch_size = positive_int("batch_size", batch_size)
-        prepared = [self._prepare(text) for text in list(texts)]
-        outputs, weights = [()] * len(prepared), [np.zeros((0, 0), np.float32)] * len(prepared)
+        decoding = Decoding() if decoding is None else decoding
+        if not isinstance(decoding, Decoding):
+            raise TypeError(f"decoding must be a runtime.Decoding, got {type(decoding).__name__}")
+        decoding.check_lengths(max_length)
+        texts = list(texts)
+        prepared = [self._prepare(text) for text in texts]
+        found = [[] for _ in prepared]  # hypotheses, best first (none for empty input)
         order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            decoded = greedy_decode(self._backend, pad_sequences([prepared[i][0] for i in rows]),
-                                    max_length, self._compact, attention)
-            decoded, decoded_weights = decoded if attention else (decoded, [None] * len(rows))
-            for row, ids, row_weights in zip(rows, decoded, decoded_weights):
-                outputs[row] = tuple(self.export.target_vocab.decode(ids))
-                if attention:  # (output ids, batch width) -> (output tokens, input tokens),
-                    # without the rows of <pad>/<start> ids, which decode() leaves out
-                    shown = [i not in (PAD_ID, START_ID) for i in ids]
-                    weights[row] = row_weights[shown, :len(prepared[row][0])]
-        level = self.manifest.tokenization["level"]
-        source_vocab = self.export.source_vocab
-        return [Translation(detokenize(tokens, level), tokens, unknown, truncated,
-                            tuple(source_vocab.tokens[i] for i in ids),
-                            row_weights if attention else None)
-                for tokens, (ids, unknown, truncated), row_weights in zip(outputs, prepared, weights)]
+            hypotheses = decode_batch(self._backend, self._plain,
+                                      pad_sequences([prepared[i][0] for i in rows]),
+                                      [texts[i] for i in rows], decoding, max_length, attention,
+                                      scores, self._compact)
+            for row, row_hypotheses in zip(rows, hypotheses):
+                found[row] = row_hypotheses
+        return [self._translation(p, h, attention, decoding.strategy == "beam")
+                for p, h in zip(prepared, found)]
+
+    def _translation(self, prepared, hypotheses, attention, n_best):
+        ids, unknown, truncated = prepared
+        source_tokens = tuple(self.export.source_vocab.tokens[i] for i in ids)
+        if not hypotheses:  # empty input: nothing was decoded
+            return Translation("", (), unknown, truncated, source_tokens,
+                               np.zeros((0, len(ids)), np.float32) if attention else None)
+        candidates = [self._candidate(h) for h in hypotheses]
+        best, weights = candidates[0], None
+        if attention:  # (output ids, batch width) -> (output tokens, input tokens), without
+            # the rows of <pad>/<start> ids, which decode() leaves out
+            shown = [i not in (PAD_ID, START_ID) for i in hypotheses[0].ids]
+            weights = hypotheses[0].attention[shown, :len(ids)]
+        return Translation(best.text, best.tokens, unknown, truncated, source_tokens, weights,
+                           best.score, best.token_scores, tuple(candidates) if n_best else ())
+
+    def _candidate(self, hypothesis):
+        tokens = tuple(self.export.target_vocab.decode(hypothesis.ids))
+        return Candidate(detokenize(tokens, self.manifest.tokenization["level"]), tokens,
+                         hypothesis.score, hypothesis.token_scores)
 
     def _prepare(self, text):
         """text -> (source ids, unknown tokens, truncated), applying the input policy."""

@@ -1,0 +1,141 @@
+"""Beam search and sampling over the one-step decoder, batched across inputs.
+
+Both need the step's probabilities, so they use a Backend's `outputs` (every decoder output
+in the manifest's order: probabilities, state_h_out, state_c_out, next_token[, weights]).
+Beam search keeps `width` hypotheses per input; each step extends every live hypothesis by
+every token, keeps the `width` best continuations of each input and reorders the decoder
+state rows (h, c, and the encoder outputs and lengths with attention) to follow them. A
+continuation that ends with <end> among the best `width` is finished; an input is done when
+it has `width` finished hypotheses (or at max_length, where live ones finish unended). With
+width 1 this is exactly greedy decoding (tested).
+"""
+
+import dataclasses
+
+import numpy as np
+
+from runtime.vocabulary import END_ID, START_ID
+
+SMALLEST = np.finfo(np.float64).tiny  # log(0) would be -inf: 0 becomes this instead
+
+
+@dataclasses.dataclass(frozen=True)
+class Hypothesis:
+    ids: tuple            # output ids, without <start> and <end>
+    token_scores: tuple   # log-probability of each id, then of <end> when `ended` (or None)
+    ended: bool           # False: cut at max_length
+    attention: object = dataclasses.field(default=None, compare=False)  # (steps, source_len)
+
+    @property
+    def score(self):
+        """The hypothesis' log-probability: the sum of its step log-probabilities (None
+        when they were not computed: greedy decoding without scores)."""
+        return None if self.token_scores is None else float(np.sum(self.token_scores))
+
+    def ranked(self, length_penalty):
+        """GNMT: score / ((5 + length) / 6) ** alpha, length counting <end>."""
+        return self.score / ((5 + len(self.token_scores)) / 6) ** length_penalty
+
+
+def beam_search(backend, encoder_tokens, options, max_length, attention=False):
+    """-> per input row, options.n_best Hypothesis, best first (by the length penalty)."""
+    count, width = len(encoder_tokens), options.beam_width
+    if count == 0:  # onnxruntime's LSTM aborts the whole process on a batch of size 0
+        return []
+    state = tuple(part.repeat(width, axis=0) for part in backend.encode(encoder_tokens))
+    live = _Beams(count, width, encoder_tokens.shape[1], attention)
+    finished = [[] for _ in range(count)]
+    token = np.full(count * width, START_ID, dtype=np.int32)
+    for step in range(max_length):
+        outputs = backend.outputs(token, state)
+        tokens, log_p = _top_tokens(outputs[0], width + 1, step < options.min_length)
+        step_weights = np.asarray(outputs[4]) if attention else None
+        total = (live.scores.reshape(-1, 1) + log_p).reshape(len(live.inputs), -1)
+        origin, chosen, picked, ended = _select(total, tokens, log_p, width)
+        for row, slot, end_score in ended:
+            finished[live.inputs[row]].append(live.hypothesis(row, slot, end_score))
+        flat = (np.arange(len(live.inputs))[:, None] * width + origin).reshape(-1)
+        live.extend(origin, chosen, picked,
+                    None if step_weights is None else step_weights[flat])
+        state = tuple(part[flat] for part in (outputs[1], outputs[2], *state[2:]))
+        rows = np.flatnonzero([len(finished[i]) < width for i in live.inputs]
+                              & np.isfinite(live.scores).any(axis=1))
+        if len(rows) < len(live.inputs):
+            live.keep(rows)
+            state = tuple(part[(rows[:, None] * width + np.arange(width)).reshape(-1)]
+                          for part in state)
+        if not len(live.inputs):
+            break
+        token = live.ids[:, :, -1].reshape(-1).astype(np.int32)
+    for row, input_row in enumerate(live.inputs):  # max_length reached: unended hypotheses
+        for slot in np.flatnonzero(np.isfinite(live.scores[row])):
+            finished[input_row].append(live.hypothesis(row, slot, None))
+    return [sorted(found, key=lambda h: -h.ranked(options.length_penalty))[:options.n_best]
+            for found in finished]
+
+
+class _Beams:
+    """The live hypotheses of the inputs still searching, `width` slots each."""
+
+    def __init__(self, count, width, source_length, attention):
+        self.attention = attention
+        self.inputs = np.arange(count)                    # input row of each searching row
+        self.scores = np.full((count, width), -np.inf)    # (rows, width) log-probabilities
+        self.scores[:, 0] = 0.0                           # one live hypothesis to start from
+        self.ids = np.zeros((count, width, 0), np.int64)  # (rows, width, steps)
+        self.steps = np.zeros((count, width, 0))          # each id's log-probability
+        self.weights = np.zeros((count, width, 0, source_length), np.float32)
+
+    def extend(self, origin, chosen, picked, step_weights):
+        """Slot j of each row continues slot origin[row, j] with token chosen[row, j]."""
+        rows = np.arange(len(self.inputs))[:, None]
+        self.scores = np.take_along_axis(self.scores, origin, 1) + picked
+        self.ids = np.concatenate([self.ids[rows, origin], chosen[..., None]], 2)
+        self.steps = np.concatenate([self.steps[rows, origin], picked[..., None]], 2)
+        if step_weights is not None:  # (rows * width, source_len), already reordered
+            new = step_weights.reshape(len(self.inputs), -1, 1, step_weights.shape[-1])
+            self.weights = np.concatenate([self.weights[rows, origin], new], 2)
+
+    def keep(self, rows):
+        for name in ("inputs", "scores", "ids", "steps", "weights"):  # (rows, ...) arrays
+            setattr(self, name, getattr(self, name)[rows])
+
+    def hypothesis(self, row, slot, end_score):
+        """Slot `slot` of `row` as a Hypothesis, ended by <end> with end_score (or not)."""
+        ended = end_score is not None
+        end = (float(end_score),) if ended else ()
+        return Hypothesis(tuple(int(i) for i in self.ids[row, slot]),
+                          (*self.steps[row, slot].tolist(), *end),
+                          ended, self.weights[row, slot] if self.attention else None)
+
+
+def _top_tokens(probabilities, count, no_end):
+    """Each row's `count` likeliest tokens (the only ones a beam of count - 1 can keep: at
+    most one of them ends) -> (ids, float64 log-probabilities), each (rows, count)."""
+    probabilities = np.asarray(probabilities)
+    count = min(count, probabilities.shape[1])
+    ids = np.argpartition(-probabilities, count - 1, axis=1)[:, :count]
+    log_p = np.log(np.maximum(np.take_along_axis(probabilities, ids, 1).astype(np.float64),
+                              SMALLEST))
+    if no_end:  # before min_length
+        log_p[ids == END_ID] = -np.inf
+    return ids, log_p
+
+
+def _select(total, tokens, log_p, width):
+    """total (inputs, width * count): the score of each slot's candidates, whose ids and
+    log-probabilities are tokens and log_p (inputs * width, count). For each input, the
+    `width` best continuations that do not end, best first, ties to the lower token id (as
+    ONNX's ArgMax): (origin slot, token id, log-probability), each (inputs, width); and
+    (row, slot, log-probability of <end>) for each <end> ranked within the best `width`."""
+    inputs, count = len(total), tokens.shape[1]
+    token_ids = tokens.reshape(inputs, width * count)
+    log_p = log_p.reshape(inputs, width * count)
+    order = np.lexsort((token_ids, -total), axis=1)  # by score, then by token id
+    best, ended = np.empty((inputs, width), np.int64), []
+    for row, ranked in enumerate(order):
+        best[row] = ranked[token_ids[row, ranked] != END_ID][:width]  # count > width: enough
+        ended += [(row, c // count, log_p[row, c]) for c in ranked[:width]
+                  if token_ids[row, c] == END_ID and np.isfinite(total[row, c])]
+    return (best // count, np.take_along_axis(token_ids, best, 1),
+            np.take_along_axis(log_p, best, 1), ended)
