@@ -64,6 +64,8 @@ def summary(report):
 
 
 def _decoding(options):
-    if options["strategy"] == "beam":
-        return f"beam {options['beam_width']}, length penalty {options['length_penalty']:g}"
-    return options["strategy"]
+    """The options that apply to the strategy, as text."""
+    shown = {"beam": ("beam_width", "length_penalty", "min_length"),
+             "sample": ("temperature", "top_k", "top_p", "seed", "min_length")}
+    details = ", ".join(f"{name} {options[name]}" for name in shown.get(options["strategy"], ()))
+    return f"{options['strategy']} ({details})" if details else options["strategy"]

@@ -38,7 +38,8 @@ def parse_args(argv):
     parser.add_argument("--providers", default="cpu", help="cpu, or cuda,cpu (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
     parser.add_argument("--scores", action="store_true", help="--json: add the output's "
-                        "log-probability and each token's")
+                        "log-probability and each token's to greedy output (beam search and "
+                        "sampling always have them)")
     add_decoding_arguments(parser)
     args = parser.parse_intermixed_args(argv)  # texts may come after options
     args.decoding = decoding_from_args(args, parser)
@@ -62,6 +63,7 @@ def main(argv=None):
         translator = Translator.load(args.export_dir, providers=args.providers.split(","),
                                      threads=args.threads, unknown=args.unknown,
                                      too_long=args.too_long)
+        args.decoding.check_lengths(args.max_length or translator.manifest.max_target_length)
         if args.chat:
             return _chat(translator, args)
         if args.heatmap is not None:
@@ -147,8 +149,9 @@ def _format(text, result, as_json):
         return result.text
     record = {"input": text, "output": result.text, "unknown": list(result.unknown),
               "truncated": result.truncated}
-    if result.score is not None:  # --scores, beam search, sampling
-        record.update(score=result.score, token_scores=list(result.token_scores))
+    if result.score is not None:  # --scores, beam search, sampling (not for empty input)
+        record.update(score=result.score, token_scores=list(result.token_scores),
+                      ended=result.ended)
     if len(result.n_best) > 1:
         record["n_best"] = [{"output": c.text, "score": c.score} for c in result.n_best]
     return json.dumps(record, ensure_ascii=False)

@@ -30,11 +30,16 @@ class Hypothesis:
     def score(self):
         """The hypothesis' log-probability: the sum of its step log-probabilities (None
         when they were not computed: greedy decoding without scores)."""
-        return None if self.token_scores is None else float(np.sum(self.token_scores))
+        return None if self.token_scores is None else float(sum(self.token_scores))
 
     def ranked(self, length_penalty):
         """GNMT: score / ((5 + length) / 6) ** alpha, length counting <end>."""
         return self.score / ((5 + len(self.token_scores)) / 6) ** length_penalty
+
+    def rank_key(self, length_penalty):
+        """Sort key, best first: ended hypotheses before those cut at max_length (whose
+        score lacks the <end> they never reached), then by the length-penalised score."""
+        return (not self.ended, -self.ranked(length_penalty))
 
 
 def beam_search(backend, encoder_tokens, options, max_length, attention=False):
@@ -70,7 +75,7 @@ def beam_search(backend, encoder_tokens, options, max_length, attention=False):
     for row, input_row in enumerate(live.inputs):  # max_length reached: unended hypotheses
         for slot in np.flatnonzero(np.isfinite(live.scores[row])):
             finished[input_row].append(live.hypothesis(row, slot, None))
-    return [sorted(found, key=lambda h: -h.ranked(options.length_penalty))[:options.n_best]
+    return [sorted(found, key=lambda h: h.rank_key(options.length_penalty))[:options.n_best]
             for found in finished]
 
 
@@ -115,6 +120,12 @@ def _top_tokens(probabilities, count, no_end):
     probabilities = np.asarray(probabilities)
     count = min(count, probabilities.shape[1])
     ids = np.argpartition(-probabilities, count - 1, axis=1)[:, :count]
+    # argpartition keeps any of several tokens tied at the cut; keep the lowest ids instead
+    kept = np.take_along_axis(probabilities, ids, 1)
+    cut = kept.min(axis=1, keepdims=True)
+    tied = (probabilities == cut).sum(axis=1) > (kept == cut).sum(axis=1)
+    if tied.any():
+        ids[tied] = np.argsort(-probabilities[tied], axis=1, kind="stable")[:, :count]
     log_p = np.log(np.maximum(np.take_along_axis(probabilities, ids, 1).astype(np.float64),
                               SMALLEST))
     if no_end:  # before min_length

@@ -11,6 +11,7 @@ output tokens and the <end> that closed them.
 
 import dataclasses
 import math
+import numbers
 
 STRATEGIES = ("greedy", "beam", "sample")
 
@@ -39,12 +40,25 @@ class Decoding:
                              f"{max_length}: no output could satisfy both")
 
 
+MAX_BEAM_WIDTH = 256       # batch_size x beam_width rows run at once, each with a vocabulary
+MAX_LENGTH_PENALTY = 10.0  # GNMT uses 0.6-1; beyond this the penalty only overflows
+
+# The options that only some strategies read; setting one for another strategy is an error.
+_APPLIES = {"beam_width": ("beam",), "n_best": ("beam",), "length_penalty": ("beam",),
+            "min_length": ("beam", "sample"), "temperature": ("sample",),
+            "top_k": ("sample",), "top_p": ("sample",), "seed": ("sample",)}
+
+
 def _integer(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    try:
+        return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(value))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _problem(options):
@@ -52,22 +66,27 @@ def _problem(options):
     o = options
     checks = [
         (o.strategy in STRATEGIES, "strategy", f"be one of {STRATEGIES}"),
-        (_integer(o.beam_width) and o.beam_width >= 1, "beam_width", "be an integer >= 1"),
+        (_integer(o.beam_width) and 1 <= o.beam_width <= MAX_BEAM_WIDTH, "beam_width",
+         f"be an integer from 1 to {MAX_BEAM_WIDTH}"),
         (_integer(o.n_best) and o.n_best >= 1, "n_best", "be an integer >= 1"),
-        (_number(o.length_penalty) and o.length_penalty >= 0, "length_penalty",
-         "be a finite number >= 0"),
+        (_number(o.length_penalty) and 0 <= o.length_penalty <= MAX_LENGTH_PENALTY,
+         "length_penalty", f"be a number from 0 to {MAX_LENGTH_PENALTY:g}"),
         (_integer(o.min_length) and o.min_length >= 0, "min_length", "be an integer >= 0"),
         (_number(o.temperature) and o.temperature > 0, "temperature",
          "be a finite number > 0 (use strategy 'greedy' for the argmax)"),
         (_integer(o.top_k) and o.top_k >= 0, "top_k", "be an integer >= 0 (0 = no limit)"),
         (_number(o.top_p) and 0 < o.top_p <= 1, "top_p", "be in (0, 1]"),
-        (o.seed is None or (_integer(o.seed) and o.seed >= 0), "seed", "be None or an integer >= 0"),
+        (o.seed is None or (_integer(o.seed) and 0 <= o.seed < 2**63), "seed",
+         "be None or an integer from 0 to 2**63 - 1"),
     ]
     for holds, name, requirement in checks:
         if not holds:
             return f"{name} must {requirement}, got {getattr(o, name)!r}"
     if o.strategy == "beam" and o.n_best > o.beam_width:
         return f"n_best {o.n_best} exceeds beam_width {o.beam_width}: a beam keeps only that many"
-    if o.strategy != "beam" and o.n_best != 1:
-        return f"n_best {o.n_best} needs strategy 'beam' (got {o.strategy!r})"
+    for field in dataclasses.fields(o):
+        strategies = _APPLIES.get(field.name, STRATEGIES)
+        if o.strategy not in strategies and getattr(o, field.name) != field.default:
+            return (f"{field.name} applies to strategy {' or '.join(map(repr, strategies))}, "
+                    f"not {o.strategy!r}")
     return None

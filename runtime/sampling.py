@@ -24,7 +24,8 @@ def generators(texts, seed):
 
 def reshape(log_p, options):
     """(rows, vocab) log-probabilities -> (rows, vocab) probabilities to draw from."""
-    logits = log_p / options.temperature
+    # best token at exactly 0 before dividing: a tiny temperature cannot make it -inf (NaN)
+    logits = (log_p - log_p.max(axis=1, keepdims=True)) / options.temperature
     if options.top_k and options.top_k < logits.shape[1]:
         kth = -np.partition(-logits, options.top_k - 1, axis=1)[:, options.top_k - 1:options.top_k]
         logits = np.where(logits < kth, -np.inf, logits)

@@ -42,7 +42,8 @@ class Candidate:
     text: str
     tokens: tuple
     score: float          # natural-log probability of the tokens and the closing <end>
-    token_scores: tuple   # per output token, then <end>'s (absent if cut at max_length)
+    token_scores: tuple   # one per generated id, then <end>'s; score == sum(token_scores)
+    ended: bool           # False: cut at max_length, without <end>
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,11 +56,14 @@ class Translation:
     # With attention=True: (len(tokens), len(source_tokens)) float32, row i = the weights the
     # model gave each input token when it wrote output token i.
     attention: object = dataclasses.field(default=None, compare=False)
-    # With scores (beam search and sampling always, greedy with scores=True): the output's
-    # log-probability, and that of each token and of the closing <end>.
+    # With scores (beam search and sampling always, greedy with scores=True; never for an
+    # empty input, which is not decoded): the output's log-probability, and that of each
+    # generated id and of the closing <end>. The ids are the tokens, unless the model
+    # generated <pad> or <start>, which have a score but no token.
     score: float | None = None
     token_scores: tuple | None = None
     n_best: tuple = ()  # beam search: Candidate for each of the n_best outputs, best first
+    ended: bool | None = None  # False: cut at max_length (None for an empty input)
 
 
 class Translator:
@@ -154,12 +158,13 @@ class Translator:
             shown = [i not in (PAD_ID, START_ID) for i in hypotheses[0].ids]
             weights = hypotheses[0].attention[shown, :len(ids)]
         return Translation(best.text, best.tokens, unknown, truncated, source_tokens, weights,
-                           best.score, best.token_scores, tuple(candidates) if n_best else ())
+                           best.score, best.token_scores, tuple(candidates) if n_best else (),
+                           best.ended)
 
     def _candidate(self, hypothesis):
         tokens = tuple(self.export.target_vocab.decode(hypothesis.ids))
         return Candidate(detokenize(tokens, self.manifest.tokenization["level"]), tokens,
-                         hypothesis.score, hypothesis.token_scores)
+                         hypothesis.score, hypothesis.token_scores, hypothesis.ended)
 
     def _prepare(self, text):
         """text -> (source ids, unknown tokens, truncated), applying the input policy."""

@@ -25,7 +25,8 @@ def table_backend(seed):
     def outputs(token, state):
         rows, steps = state
         probabilities = table[rows, token, np.minimum(steps, 11)]
-        weights = np.ones((len(token), 2), np.float32) / 2
+        # 'attention weights' that say which (input, previous token, step) produced them
+        weights = np.stack([rows, token, steps], axis=1).astype(np.float32)
         return (probabilities, rows, steps + 1, probabilities.argmax(axis=1).astype(np.int32),
                 weights)
 
@@ -36,7 +37,7 @@ def table_backend(seed):
     return Backend(encode, step, outputs), table
 
 
-INPUTS = np.array([[0, 0], [1, 0], [2, 0]], np.int32)  # the row ids the table is keyed by
+INPUTS = np.array([[0, 0, 0], [1, 0, 0], [2, 0, 0]], np.int32)  # rows key the table
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -59,7 +60,8 @@ def test_scores_are_sums_of_step_log_probabilities(seed):
                         for step, (prev, nxt) in enumerate(zip(path, path[1:]))]
             np.testing.assert_allclose(hypothesis.token_scores, expected, rtol=1e-6)
             assert hypothesis.score == pytest.approx(sum(expected))
-        assert [h.score for h in hypotheses] == sorted((h.score for h in hypotheses), reverse=True)
+        keys = [(not h.ended, -h.score) for h in hypotheses]  # ended first, then by score
+        assert keys == sorted(keys)
 
 
 def brute_force_best(table, row, max_length):
@@ -81,12 +83,36 @@ def brute_force_best(table, row, max_length):
 @pytest.mark.parametrize("seed", range(4))
 def test_a_wide_beam_finds_the_most_probable_output(seed):
     backend, table = table_backend(seed)
-    wide = beam_search(backend, INPUTS, Decoding("beam", beam_width=VOCAB ** 3,
-                                                 n_best=VOCAB ** 3), 3)
+    wide = beam_search(backend, INPUTS, Decoding("beam", beam_width=VOCAB ** 2,
+                                                 n_best=VOCAB ** 2), 3)
     for row, hypotheses in enumerate(wide):
         score, ids = brute_force_best(table, row, 3)
         ended = [h for h in hypotheses if h.ended]
         assert ended[0].ids == ids and ended[0].score == pytest.approx(score)
+
+
+def test_each_hypothesis_keeps_the_attention_of_its_own_steps():
+    backend, _ = table_backend(5)
+    options = Decoding("beam", beam_width=4, n_best=4)
+    for row, hypotheses in enumerate(beam_search(backend, INPUTS, options, 6, attention=True)):
+        for hypothesis in hypotheses:
+            previous = [1, *hypothesis.ids][:len(hypothesis.ids)]
+            expected = [[row, token, step] for step, token in enumerate(previous)]
+            assert hypothesis.attention.tolist() == expected
+
+
+def test_length_penalty_ranks_ended_hypotheses_by_normalised_score():
+    backend, _ = table_backend(2)
+    for alpha in (0.0, 1.0, 3.0):
+        options = Decoding("beam", beam_width=6, n_best=6, length_penalty=alpha)
+        for hypotheses in beam_search(backend, INPUTS, options, 8):
+            keys = [(not h.ended, -h.ranked(alpha)) for h in hypotheses]
+            assert keys == sorted(keys)
+    raw = beam_search(backend, INPUTS, Decoding("beam", beam_width=6, n_best=6), 8)
+    long = beam_search(backend, INPUTS, Decoding("beam", beam_width=6, n_best=6,
+                                                 length_penalty=3.0), 8)
+    assert [len(h[0].ids) for h in long] >= [len(h[0].ids) for h in raw]  # favours longer
+    assert [h[0].ids for h in long] != [h[0].ids for h in raw]
 
 
 def test_batched_equals_one_by_one():
@@ -111,10 +137,19 @@ def test_min_and_max_length():
 
 def test_sampling_is_seeded_by_seed_and_text():
     backend, _ = table_backend(1)
-    options = Decoding("sample", temperature=1.5, seed=11)
-    run = lambda texts: sample_decode(backend, INPUTS, options, 8, generators(texts, 11))
-    assert run(["x", "y", "z"]) == run(["x", "y", "z"])
-    assert any(a != b for a, b in zip(run(["x", "y", "z"]), run(["p", "q", "r"])))
+
+    def run(texts, seed, inputs=INPUTS):
+        options = Decoding("sample", temperature=1.5, seed=seed)
+        return sample_decode(backend, inputs, options, 8, generators(texts, options.seed))
+    assert run(["x", "y", "z"], 11) == run(["x", "y", "z"], 11)
+    assert run(["z", "y", "x"], 11, INPUTS[::-1]) == run(["x", "y", "z"], 11)[::-1]
+    assert run(["x", "y", "z"], 11) != run(["x", "y", "z"], 12)
+    assert run(["x", "y", "z"], 11) != run(["p", "q", "r"], 11)
+
+
+def test_a_tiny_temperature_is_the_argmax():
+    log_p = np.log(np.array([[0.2, 0.5, 0.3]]))
+    assert reshape(log_p, Decoding("sample", temperature=1e-300)).tolist() == [[0, 1, 0]]
 
 
 def test_reshape_temperature_top_k_top_p():
@@ -130,20 +165,31 @@ def test_reshape_temperature_top_k_top_p():
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(strategy="beam", beam_width=0), "beam_width must be an integer >= 1, got 0"),
+    (dict(strategy="beam", beam_width=0), "beam_width must be an integer from 1 to 256, got 0"),
+    (dict(strategy="beam", beam_width=1000), "beam_width must be an integer from 1 to 256"),
+    (dict(strategy="beam", length_penalty=400), "length_penalty must be a number from 0 to 10"),
+    (dict(strategy="sample", temperature=10**400), "temperature must be a finite number"),
+    (dict(temperature=0.8), "temperature applies to strategy 'sample', not 'greedy'"),
+    (dict(strategy="greedy", min_length=3), "min_length applies to strategy 'beam' or 'sample'"),
+    (dict(strategy="beam", top_k=5), "top_k applies to strategy 'sample', not 'beam'"),
     (dict(strategy="sample", temperature=-1.0), "temperature must be a finite number > 0"),
     (dict(strategy="sample", temperature=0.0), "temperature must be a finite number > 0"),
     (dict(strategy="sample", top_p=0.0), "top_p must be in \\(0, 1\\]"),
     (dict(strategy="sample", top_k=-2), "top_k must be an integer >= 0"),
     (dict(strategy="beam", beam_width=2, n_best=3), "n_best 3 exceeds beam_width 2"),
-    (dict(strategy="greedy", n_best=2), "n_best 2 needs strategy 'beam'"),
-    (dict(strategy="beam", length_penalty=float("nan")), "length_penalty must be a finite"),
+    (dict(strategy="greedy", n_best=2), "n_best applies to strategy 'beam', not 'greedy'"),
+    (dict(strategy="beam", length_penalty=float("nan")), "length_penalty must be a number"),
     (dict(strategy="viterbi"), "strategy must be one of"),
     (dict(strategy="beam", beam_width=2.5), "beam_width must be an integer"),
 ])
 def test_invalid_options_are_clear_errors(options, message):
     with pytest.raises(ValueError, match=message):
         Decoding(**options)
+
+
+def test_numpy_numbers_are_accepted():
+    options = Decoding("sample", temperature=np.float32(0.5), top_k=np.int64(3), seed=np.int64(4))
+    assert options.top_k == 3
 
 
 def test_min_length_above_max_length_is_an_error():
