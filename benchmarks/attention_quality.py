@@ -1,6 +1,6 @@
 """Translation quality under one training time budget: the keras-io preset (char level,
-one-hot, no attention) against word-level models with embeddings, with and without Luong
-attention, each trained in turn with the same --time-budget-minutes and scored by
+one-hot, no attention) against word-level models with embeddings, without attention and
+with Luong or Bahdanau attention, each trained in turn with the same --time-budget-minutes and scored by
 `python -m evaluate` on the same held-out pairs: the keras-io preset's own validation split
 (the last 20% of the first 10,000 fra-eng pairs, as keras-io's validation_split takes them).
 
@@ -10,9 +10,10 @@ Models (every step is the project's own CLI, run as a subprocess):
 - keras-io: `--preset keras-io`, scored on its validation split.
 - word-luong-same-pairs: `--attention luong` on exactly the keras-io preset's pairs and
   split (8,000 training pairs).
-- word-luong / word-none: `--attention luong` / `none` on the first 30,000 pairs of
-  fra-eng whose English input is not an input of the held-out pairs (written to
-  WORK/train.tsv, so nothing held out is trained on, not even under another translation);
+- word-luong / word-none / word-bahdanau: `--attention luong` / `none` / `bahdanau` on
+  the first 30,000 pairs of fra-eng whose English input is not an input of the held-out
+  pairs (written to WORK/train.tsv, so nothing held out is trained on, not even under
+  another translation);
   their own 10% validation split drives early stopping; scored on the held-out pairs
   (WORK/heldout.tsv, `--split all`). The word model trains faster per pair, so the same
   budget buys it more data: that is part of what is compared, and word-none separates
@@ -40,6 +41,7 @@ MODELS = {  # name -> (training options, data: None = the default file, "train" 
     "word-luong-same-pairs": (["--attention", "luong", *KERAS_IO_PAIRS], None),
     "word-luong": (["--attention", "luong", *MORE_PAIRS], "train"),
     "word-none": (["--attention", "none", *MORE_PAIRS], "train"),
+    "word-bahdanau": (["--attention", "bahdanau", *MORE_PAIRS], "train"),
 }
 
 

@@ -1,5 +1,5 @@
 """Beam search against greedy decoding: quality (BLEU, chrF, exact match) and its latency
-cost, for each model kind trained by benchmarks/attention_quality.py, on the same 2,000
+cost, for the models trained by benchmarks/attention_quality.py (one of each kind), on the same 2,000
 held-out fra-eng pairs, side by side in one process.
 
     python benchmarks/attention_quality.py --minutes 10   # once: the models and the pairs
@@ -25,7 +25,7 @@ from evaluate import evaluate_export  # noqa: E402
 from runtime import Decoding, Translator  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results", "beam_quality.json")
-MODELS = ("keras-io", "word-none", "word-luong")
+MODELS = ("keras-io", "word-none", "word-luong", "word-bahdanau")
 CONFIGURATIONS = {
     "greedy": Decoding(),
     "beam 5": Decoding("beam", beam_width=5),

@@ -43,7 +43,7 @@ def _figure(weights, source_tokens, output_tokens, title):
     axis.set_xlabel("input tokens")
     axis.set_ylabel("output tokens")
     if title:
-        axis.set_title(title, parse_math=False)
+        axis.set_title(title, parse_math=False, fontsize="medium", wrap=True)
     figure.colorbar(image, ax=axis, label="attention weight")
     figure.tight_layout()
     return figure
