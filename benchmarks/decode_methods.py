@@ -4,13 +4,13 @@ decode(sources: [int32 id arrays]) -> [[output ids]], timed per call by the call
 1. keras_predict: the seeds' decode_sequence, `model.predict` once per step, batch 1.
 2. keras_direct / keras_function: the same Keras models called directly, and through
    `tf.function`, batch 1.
-3.-4. runtime: the ONNX runtime, at batch 1 and batched.
+The runtime itself (batch 1 and batched) is timed through its Translator API.
 """
 
 import numpy as np
 
 from runtime.greedy import Backend, greedy_decode
-from runtime.vocabulary import END_ID, START_ID, pad_sequences, source_lengths
+from runtime.vocabulary import END_ID, START_ID, source_lengths
 
 
 def keras_predict(encoder, decoder_step, max_length):
@@ -61,13 +61,4 @@ def keras_function(encoder, decoder_step, max_length):
 
     def decode(source):
         return greedy_decode(backend, source[None, :], max_length)[0]
-    return decode
-
-
-def runtime_batched(translator, max_length):
-    """The runtime's own loop over a batch of id arrays (tokenization excluded, as for Keras)."""
-    backend = translator._backend
-
-    def decode(sources):
-        return greedy_decode(backend, pad_sequences(sources), max_length)
     return decode

@@ -29,14 +29,12 @@ BATCH_SIZES = (8, 32, 64, 128)
 
 
 def validation_sentences(run_path, count):
-    from train.dataset import prepare
+    from train.dataset import validation_split
     from train.run_dir import RunDir
-    from train.sources import load_pairs
 
     run = RunDir(run_path)
     config, metadata = run.read_config(), run.read_metadata()
-    pairs, report = load_pairs(metadata["data"]["path"], config.data_format, config.encoding or None)
-    validation = prepare(pairs, config, report, run.load_vocabularies()).validation
+    validation = validation_split(metadata["data"]["path"], config, run.load_vocabularies())
     return ([source for source, _ in validation.texts[:count]], validation.sources[:count],
             metadata["data"]["max_target_length"], run)
 

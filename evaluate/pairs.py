@@ -5,7 +5,7 @@ import os
 
 from evaluate.errors import EvaluationError
 from train.config import from_dict
-from train.dataset import prepare
+from train.dataset import validation_split
 from train.errors import ConfigError, DataError
 from train.run_dir import file_sha256
 from train.sources import load_pairs
@@ -36,12 +36,13 @@ def evaluation_pairs(loaded, data_path=None, split="validation"):
         raise EvaluationError(f"{path} is not the file the model was trained on (its SHA-256 "
                               f"differs from the manifest's), so its validation split cannot "
                               f"be rebuilt; score a file of your own with --split all")
-    pairs, report = _read(path, config.data_format, config.encoding or None)
-    vocabularies = (loaded.source_vocab, loaded.target_vocab)
     try:
-        return prepare(pairs, config, report, vocabularies).validation.texts, path
-    except (ConfigError, DataError) as error:
+        split_pairs = validation_split(path, config, (loaded.source_vocab, loaded.target_vocab))
+    except DataError as error:  # the file cannot be read as the run's format
+        raise EvaluationError(str(error)) from None
+    except ConfigError as error:
         raise EvaluationError(f"cannot rebuild the validation split: {error}") from None
+    return split_pairs.texts, path
 
 
 def _read(path, data_format, encoding):

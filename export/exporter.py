@@ -25,12 +25,11 @@ from runtime.backends import cpu_backend
 from runtime.export_dir import check_io
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
-from train.dataset import prepare
+from train.dataset import validation_split
 from train.decode import keras_backend
 from train.attention import attention_kind
 from train.model import ENCODER_LSTM, build_inference_models
 from train.run_dir import file_sha256
-from train.sources import load_pairs
 from train.trainer import load_best_model
 
 
@@ -92,8 +91,7 @@ def _validation_split(run, config, data_path, vocabularies):
         raise ExportError(f"the run's data file {data_path} is not there; sentence-level "
                           f"parity needs its validation pairs: pass the file with --data")
     run.check_same_data(data_path, advice="pass the run's original data file with --data")
-    pairs, report = load_pairs(data_path, config.data_format, config.encoding or None)
-    return prepare(pairs, config, report, vocabularies).validation
+    return validation_split(data_path, config, vocabularies)
 
 
 def _state_size(model):
@@ -106,8 +104,8 @@ def _write_graphs(model, io, folder):
     graphs.add_sequence_lengths(encoder)
     decoder = graphs.to_onnx(graphs.decoder_for_export(model), _specs(io["decoder"]))
     graphs.single_lstm(decoder)
-    onnx.save(encoder, os.path.join(folder, names.ENCODER_FILE))
-    onnx.save(decoder, os.path.join(folder, names.DECODER_FILE))
+    onnx.save(encoder, os.path.join(folder, names.GRAPH_FILES["encoder"]))
+    onnx.save(decoder, os.path.join(folder, names.GRAPH_FILES["decoder"]))
 
 
 def _specs(graph):
@@ -123,7 +121,7 @@ def _prove(model, folder, io, validation, data_stats, sentences, log):
 def _run_proofs(model, folder, io, validation, data_stats, sentences, log):
     sessions = [onnxruntime.InferenceSession(os.path.join(folder, name),
                                              providers=["CPUExecutionProvider"])
-                for name in (names.ENCODER_FILE, names.DECODER_FILE)]
+                for name in names.GRAPH_FILES.values()]
     report = {"tolerance": parity.TOLERANCE, "relative_tolerance": parity.RELATIVE_TOLERANCE,
               "io": check_io(sessions[0], _specs(io["encoder"]), "encoder")
               + check_io(sessions[1], _specs(io["decoder"]), "decoder")}
@@ -168,7 +166,7 @@ def _manifest(model, config, metadata, history, folder, io):
         max_target_length=data["max_target_length"],
         graphs={graph: {"file": file, "inputs": [s.to_dict() for s in io[graph]["inputs"]],
                         "outputs": [s.to_dict() for s in io[graph]["outputs"]]}
-                for graph, file in (("encoder", names.ENCODER_FILE), ("decoder", names.DECODER_FILE))},
+                for graph, file in names.GRAPH_FILES.items()},
         opset=graphs.OPSET,
         files={name: file_sha256(os.path.join(folder, name)) for name in files},
         versions={"keras": keras.__version__, "tensorflow": tf.__version__,

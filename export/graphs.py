@@ -21,7 +21,6 @@ from train.attention import LAYER_NAMES, attend, attention_kind
 
 OPSET = 17
 FORBIDDEN_OPS = {"Loop", "Scan", "If"}  # a recurrent loop instead of the fused LSTM op
-_LENGTHS = "source_lengths"
 
 
 def _rebuilt(trained, **changes):
@@ -145,11 +144,11 @@ def add_sequence_lengths(proto):
         helper.make_node("Equal", [names.SOURCE_TOKENS, "pad_id"], ["is_pad"]),
         helper.make_node("Not", ["is_pad"], ["is_token"]),
         helper.make_node("Cast", ["is_token"], ["token_count"], to=TensorProto.INT32),
-        helper.make_node("ReduceSum", ["token_count", "time_axis"], [_LENGTHS], keepdims=0),
+        helper.make_node("ReduceSum", ["token_count", "time_axis"], [names.SOURCE_LENGTHS], keepdims=0),
     ]
     while len(lstm.input) < 5:
         lstm.input.append("")
-    lstm.input[4] = _LENGTHS  # LSTM inputs: X, W, R, B, sequence_lens, initial_h, initial_c
+    lstm.input[4] = names.SOURCE_LENGTHS  # LSTM inputs: X, W, R, B, sequence_lens, initial_h, initial_c
     nodes = computed + list(graph.node)  # computed from the graph input: valid first
     del graph.node[:]
     graph.node.extend(nodes)

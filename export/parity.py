@@ -12,7 +12,6 @@
 
 import numpy as np
 
-from runtime import manifest as names
 from runtime.greedy import greedy_decode
 from runtime.vocabulary import RESERVED, pad_sequences
 

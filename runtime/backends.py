@@ -17,11 +17,17 @@ from runtime.vocabulary import source_lengths
 
 _STATES = [names.STATE_H, names.STATE_C]
 _STEP_OUTPUTS = [names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT]
+_DECODER_INPUTS = [names.PREVIOUS_TOKEN, names.STATE_H, names.STATE_C, names.ENCODER_OUTPUTS,
+                   names.SOURCE_LENGTHS]  # the state's parts in order; zip stops at its end
+
+
+def _encoder_outputs(attention):
+    return _STATES + [names.ENCODER_OUTPUTS] * attention
 
 
 def cpu_backend(encoder, decoder, attention=False):
     """attention: the graphs have the attention inputs and outputs (the manifest says)."""
-    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
+    encoder_outputs = _encoder_outputs(attention)
 
     def encode(tokens):
         state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: tokens}))
@@ -39,14 +45,12 @@ def cpu_backend(encoder, decoder, attention=False):
 
 
 def _feeds(token, state):
-    inputs = [names.PREVIOUS_TOKEN, names.STATE_H, names.STATE_C, names.ENCODER_OUTPUTS,
-              names.SOURCE_LENGTHS]
-    return dict(zip(inputs, (token, *state)))
+    return dict(zip(_DECODER_INPUTS, (token, *state)))
 
 
 def cuda_backend(encoder, decoder, attention=False):
     """States are OrtValues on the GPU; use greedy_decode(..., compact=False)."""
-    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
+    encoder_outputs = _encoder_outputs(attention)
 
     def encode(tokens):
         binding = encoder.io_binding()

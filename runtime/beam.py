@@ -126,11 +126,16 @@ def _top_tokens(probabilities, count, no_end):
     tied = (probabilities == cut).sum(axis=1) > (kept == cut).sum(axis=1)
     if tied.any():
         ids[tied] = np.argsort(-probabilities[tied], axis=1, kind="stable")[:, :count]
-    log_p = np.log(np.maximum(np.take_along_axis(probabilities, ids, 1).astype(np.float64),
-                              SMALLEST))
-    if no_end:  # before min_length
-        log_p[ids == END_ID] = -np.inf
-    return ids, log_p
+    return ids, log_probabilities(np.take_along_axis(probabilities, ids, 1), ids, no_end)
+
+
+def log_probabilities(probabilities, ids, no_end):
+    """float64 log of `probabilities` (ids: their token ids); <end> -inf when no_end (before
+    min_length)."""
+    log_p = np.log(np.maximum(np.asarray(probabilities, np.float64), SMALLEST))
+    if no_end:  # ids: same shape as probabilities, or one row of ids for every row
+        log_p[np.broadcast_to(ids == END_ID, log_p.shape)] = -np.inf
+    return log_p
 
 
 def _select(total, tokens, log_p, width):

@@ -23,6 +23,8 @@ import dataclasses
 import json
 
 from runtime.errors import ManifestError
+from runtime.tokenize import LEVELS
+from runtime.vocabulary import RESERVED
 
 FORMAT_VERSION = 3  # 2: the decoder also outputs next_token; 3: model.attention
 READABLE_VERSIONS = (2, 3)  # a version 2 manifest is a model without attention
@@ -153,10 +155,10 @@ def _first_problem(values):
         return f"model.attention {model.get('attention')!r} is not one of {ATTENTIONS}"
     if values["format_version"] == 2 and "attention" in model:
         return "model.attention is not part of format version 2 (which has no attention)"
-    if not isinstance(tokenization, dict) or tokenization.get("level") not in ("char", "word") \
+    if not isinstance(tokenization, dict) or tokenization.get("level") not in LEVELS \
             or not isinstance(tokenization.get("lowercase"), bool):
         return "tokenization must give level 'char' or 'word' and a boolean lowercase"
-    if tokenization.get("special_tokens") != {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}:
+    if tokenization.get("special_tokens") != {token: i for i, token in enumerate(RESERVED)}:
         return f"special_tokens {tokenization.get('special_tokens')!r} are not this format's"
     if not (positive(values["max_source_length"]) and positive(values["max_target_length"])):
         return "max_source_length and max_target_length must be positive integers"

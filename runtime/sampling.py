@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-from runtime.beam import SMALLEST, Hypothesis
+from runtime.beam import Hypothesis, log_probabilities
 from runtime.vocabulary import END_ID, START_ID
 
 
@@ -43,14 +43,6 @@ def reshape(log_p, options):
     return probabilities
 
 
-def _log_probabilities(outputs, step, min_length):
-    """(rows, vocab) float64 log-probabilities of the step; <end> barred before min_length."""
-    log_p = np.log(np.maximum(np.asarray(outputs[0], np.float64), SMALLEST))
-    if step < min_length:
-        log_p[:, END_ID] = -np.inf
-    return log_p
-
-
 def sample_decode(backend, encoder_tokens, options, max_length, rngs, attention=False):
     """-> one Hypothesis per input row; rngs: one Generator per row (see `generators`)."""
     count = len(encoder_tokens)
@@ -63,7 +55,9 @@ def sample_decode(backend, encoder_tokens, options, max_length, rngs, attention=
     token = np.full(count, START_ID, dtype=np.int32)
     for step in range(max_length):
         outputs = backend.outputs(token, state)
-        log_p = _log_probabilities(outputs, step, options.min_length)
+        probabilities = np.asarray(outputs[0])  # (rows, vocab)
+        log_p = log_probabilities(probabilities, np.arange(probabilities.shape[1]),
+                                  step < options.min_length)
         drawable = reshape(log_p, options)
         token = np.array([rngs[r].choice(len(p), p=p) for r, p in zip(rows, drawable)], np.int32)
         for position, row in enumerate(rows):

@@ -82,7 +82,7 @@ class Translator:
         self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder,
                                                                    self.has_attention)
         # Beam search and sampling read the probabilities: plain runs, on any provider.
-        self._plain = cpu_backend(encoder, decoder, self.has_attention)
+        self._plain = cpu_backend(encoder, decoder, self.has_attention) if on_cuda else self._backend
         self._compact = not on_cuda  # device states cannot be indexed row by row
         self.sessions = (encoder, decoder)
         self.providers = encoder.get_providers()

@@ -14,8 +14,6 @@ The score, mask and softmax are Keras's own Attention / AdditiveAttention layers
 
 import keras
 
-from runtime.manifest import ATTENTIONS  # noqa: F401  (the kinds: part of the export format)
-
 ATTENTION = "attention"                  # Attention or AdditiveAttention
 ATTENTION_QUERY = "attention_query"      # W_a (luong) or W_1 (bahdanau) on the query
 ATTENTION_KEY = "attention_key"          # W_2 on the encoder outputs (bahdanau)

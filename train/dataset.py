@@ -11,6 +11,7 @@ import numpy as np
 from runtime.tokenize import tokenize
 from runtime.vocabulary import END_ID, START_ID, Vocabulary
 from train.errors import ConfigError, DataError
+from train.sources import load_pairs
 
 
 @dataclasses.dataclass
@@ -63,6 +64,12 @@ def prepare(pairs, config, report, vocabularies=None):
         _encode(validation_items, source_vocab, target_vocab),
         source_vocab, target_vocab,
     )
+
+
+def validation_split(path, config, vocabularies):
+    """The validation Split of a run's data file, rebuilt exactly as training split it."""
+    pairs, report = load_pairs(path, config.data_format, config.encoding or None)
+    return prepare(pairs, config, report, vocabularies).validation
 
 
 def _tokenize_and_filter(pairs, config, report):
