@@ -8,3 +8,7 @@ class ExportError(ValueError):
 
 class ParityError(ExportError):
     """The ONNX graphs do not reproduce Keras; the message lists every failure."""
+
+
+class GateError(ExportError):
+    """A quantized or shortlisted export fails its quality gate; the message gives the figures."""

@@ -5,6 +5,7 @@ every proof passed; a failure (or a kill) leaves OUT_DIR as it was.
 """
 
 import dataclasses
+import functools
 import os
 import shutil
 import warnings
@@ -20,12 +21,17 @@ from export import graphs, parity
 from export.errors import ExportError, ParityError
 from runtime import manifest as names
 from export.target import ExportTarget
-from runtime.atomic import write_json_atomic, write_text_atomic
+from runtime.atomic import write_json_atomic
+from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN
+from export.speed_ups import SpeedUps
+from export.step_graphs import step_graph
+from export.quantize import QUANTIZATIONS
 from runtime.backends import cpu_backend
 from runtime.export_dir import check_io
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
-from train.dataset import validation_split
+from train.dataset import prepare
+from train.sources import load_pairs
 from train.decode import keras_backend
 from train.attention import attention_kind
 from train.model import ENCODER_LSTM, build_inference_models
@@ -34,28 +40,40 @@ from train.trainer import load_best_model
 
 
 def export_run(run_path, out_path, force=False, data_path=None, sentences=parity.DEFAULT_SENTENCES,
-               log=print):
+               log=print, quantize=None, shortlist=False, shortlist_frequent=DEFAULT_FREQUENT,
+               shortlist_per_token=DEFAULT_PER_SOURCE_TOKEN):
     """Export the run's best model; return (Manifest, parity report). Raises ExportError,
-    or ParityError listing every failed proof. OUT_DIR is untouched unless all proofs pass."""
+    ParityError listing every failed proof, or GateError with a failed gate's figures.
+    OUT_DIR is untouched unless all proofs and gates pass. quantize: None or "int8";
+    shortlist: also write shortlist.json and the shortlist graphs (export.shortlist)."""
+    if quantize not in (None, *QUANTIZATIONS):
+        raise ExportError(f"--quantize {quantize!r} is not supported; choose one of "
+                          f"{list(QUANTIZATIONS)} (or leave it out for float32)")
     target = ExportTarget(out_path, run_path, force)
     run, metadata, config, history, model = _read_run(run_path)
     vocabularies = run.load_vocabularies()
-    validation = _validation_split(run, config, data_path or metadata["data"]["path"],
-                                   vocabularies)
+    data = _prepared_data(run, config, data_path or metadata["data"]["path"], vocabularies,
+                          shortlist)
     with target.staging() as staging:
         io = names.graph_io(_state_size(model), len(vocabularies[1]), attention_kind(model))
         _write_graphs(model, io, staging)
         for name, source in ((names.SOURCE_VOCAB_FILE, run_files.SOURCE_VOCAB),
                              (names.TARGET_VOCAB_FILE, run_files.TARGET_VOCAB)):
             shutil.copyfile(run.file(source), os.path.join(staging, name))
-        report = _prove(model, staging, io, validation, metadata["data"], sentences, log)
+        report = _prove(model, staging, io, data.validation, metadata["data"], sentences, log)
         problems = parity.failures(report)
         if problems:
             raise ParityError(f"the export does not reproduce Keras ({len(problems)} failed "
                               f"checks): " + "; ".join(problems))
+        describe = functools.partial(_manifest, model, config, metadata, history, staging)
+        speed_ups = SpeedUps(describe, io, staging, data, config.lowercase, log)
+        if quantize:
+            speed_ups.quantize()
+        if shortlist:  # from the outputs of the graphs as quantized
+            speed_ups.add_shortlist(model, shortlist_frequent, shortlist_per_token)
+        report["gates"] = speed_ups.gate()
         write_json_atomic(os.path.join(staging, names.PARITY_FILE), report)
-        manifest = _manifest(model, config, metadata, history, staging, io)
-        write_text_atomic(os.path.join(staging, names.MANIFEST_FILE), manifest.to_json())
+        manifest = speed_ups.write_manifest()  # hashes parity.json too
         target.publish(staging)
     return manifest, report
 
@@ -85,13 +103,20 @@ def _read_run(run_path):
     return run, metadata, config, history, model
 
 
-def _validation_split(run, config, data_path, vocabularies):
-    """The run's validation pairs, rebuilt exactly as training split them."""
+def _prepared_data(run, config, data_path, vocabularies, shortlist):
+    """The run's training and validation pairs, rebuilt exactly as training split them."""
     if not os.path.isfile(data_path):
-        raise ExportError(f"the run's data file {data_path} is not there; sentence-level "
-                          f"parity needs its validation pairs: pass the file with --data")
+        needs = ("sentence-level parity needs its validation pairs" + (
+            " and --shortlist builds its lists from its training pairs" if shortlist else ""))
+        raise ExportError(f"the run's data file {data_path} is not there; {needs}: if the "
+                          f"file has moved, pass its new path with --data")
     run.check_same_data(data_path, advice="pass the run's original data file with --data")
-    return validation_split(data_path, config, vocabularies)
+    pairs, report = load_pairs(data_path, config.data_format, config.encoding or None)
+    data = prepare(pairs, config, report, vocabularies)
+    if shortlist and not len(data.train):
+        raise ExportError(f"--shortlist builds its lists from the run's training pairs, and "
+                          f"{data_path} gives none for this run's config")
+    return data
 
 
 def _state_size(model):
@@ -99,13 +124,16 @@ def _state_size(model):
 
 
 def _write_graphs(model, io, folder):
-    encoder = graphs.to_onnx(graphs.encoder_for_export(model),
-                             _specs(io["encoder"]))
+    """encoder.onnx by tf2onnx (then given per-row lengths); the decoder graphs in `io`
+    written node by node from the Keras weights (export.step_graphs)."""
+    encoder = graphs.to_onnx(graphs.encoder_for_export(model), _specs(io["encoder"]))
     graphs.add_sequence_lengths(encoder)
-    decoder = graphs.to_onnx(graphs.decoder_for_export(model), _specs(io["decoder"]))
-    graphs.single_lstm(decoder)
     onnx.save(encoder, os.path.join(folder, names.GRAPH_FILES["encoder"]))
-    onnx.save(decoder, os.path.join(folder, names.GRAPH_FILES["decoder"]))
+    for graph in io:
+        if graph != "encoder":
+            proto = step_graph(model, graph, io[graph])
+            graphs.single_lstm(proto)
+            onnx.save(proto, os.path.join(folder, names.GRAPH_FILES[graph]))
 
 
 def _specs(graph):
@@ -119,14 +147,14 @@ def _prove(model, folder, io, validation, data_stats, sentences, log):
 
 
 def _run_proofs(model, folder, io, validation, data_stats, sentences, log):
-    sessions = [onnxruntime.InferenceSession(os.path.join(folder, name),
-                                             providers=["CPUExecutionProvider"])
-                for name in names.GRAPH_FILES.values()]
+    sessions = {graph: onnxruntime.InferenceSession(
+        os.path.join(folder, names.GRAPH_FILES[graph]), providers=["CPUExecutionProvider"])
+        for graph in io}
     report = {"tolerance": parity.TOLERANCE, "relative_tolerance": parity.RELATIVE_TOLERANCE,
-              "io": check_io(sessions[0], _specs(io["encoder"]), "encoder")
-              + check_io(sessions[1], _specs(io["decoder"]), "decoder")}
+              "io": [problem for graph, session in sessions.items()
+                     for problem in check_io(session, _specs(io[graph]), graph)]}
     reference = keras_backend(*build_inference_models(model))
-    exported = cpu_backend(*sessions, attention=attention_kind(model) != "none")  # as the runtime
+    exported = cpu_backend(sessions, attention=attention_kind(model) != "none")  # as the runtime
     vocab_sizes = (data_stats["source_vocab_size"], data_stats["target_vocab_size"])
     report["numeric"] = parity.numeric_parity(reference, exported, io, validation.sources,
                                               vocab_sizes, data_stats["max_source_length"])
@@ -141,15 +169,18 @@ def _run_proofs(model, folder, io, validation, data_stats, sentences, log):
 def summary(report):
     numeric = report["numeric"]
     worst = max(max(numeric["encoder"].values()), max(numeric["decoder"].values()))
+    lean = max((v for g in parity.LEAN_CHECKS for v in numeric.get(g, {}).values()), default=0.0)
     sentences = report["sentences"]
     return (f"parity: inputs/outputs {'match' if not report['io'] else 'DIFFER'}; "
             f"max |ONNX - Keras| {worst:.1e} over {len(numeric['cases'])} cases (tolerance "
-            f"{report['tolerance']:.0e} + {report['relative_tolerance']:.0e} x |Keras|); batch vs alone {numeric['batch_invariance']:.1e}; "
+            f"{report['tolerance']:.0e} + {report['relative_tolerance']:.0e} x |Keras|); "
+            f"lean graphs vs full {lean:.1e}; batch vs alone {numeric['batch_invariance']:.1e}; "
             f"{sentences['identical']}/{sentences['sentences']} validation sentences decode "
             f"identically")
 
 
-def _manifest(model, config, metadata, history, folder, io):
+def _manifest(model, config, metadata, history, folder, io, precision="float32",
+              shortlist=None):
     data = metadata["data"]
     files = sorted(n for n in os.listdir(folder) if n != names.MANIFEST_FILE)
     return names.Manifest(
@@ -164,9 +195,10 @@ def _manifest(model, config, metadata, history, folder, io):
                       "special_tokens": {token: index for index, token in enumerate(RESERVED)}},
         max_source_length=data["max_source_length"],
         max_target_length=data["max_target_length"],
-        graphs={graph: {"file": file, "inputs": [s.to_dict() for s in io[graph]["inputs"]],
+        graphs={graph: {"file": names.GRAPH_FILES[graph],
+                        "inputs": [s.to_dict() for s in io[graph]["inputs"]],
                         "outputs": [s.to_dict() for s in io[graph]["outputs"]]}
-                for graph, file in names.GRAPH_FILES.items()},
+                for graph in io},
         opset=graphs.OPSET,
         files={name: file_sha256(os.path.join(folder, name)) for name in files},
         versions={"keras": keras.__version__, "tensorflow": tf.__version__,
@@ -175,4 +207,6 @@ def _manifest(model, config, metadata, history, folder, io):
         training={"config": dataclasses.asdict(config), "data": data,
                   "epochs": history["epochs"], "best_epoch": history["best_epoch"],
                   "best_val_loss": history["best_val_loss"]},
+        precision=precision,
+        shortlist=shortlist,
     )

@@ -1,4 +1,6 @@
-"""Keras inference models -> the two ONNX graphs, with the manifest's tensor names.
+"""The Keras encoder -> encoder.onnx (tf2onnx), with the manifest's tensor names; checks of
+the trained model and of the graphs' fused LSTM. The decoder graphs are written node by node
+(export.step_graphs).
 
 tf2onnx turns a masked Keras LSTM into a slow ONNX `Loop` (onnx/tensorflow-onnx#1871) and a
 cuDNN-kernel LSTM into an op it cannot convert. So the encoder is rebuilt from the trained
@@ -17,9 +19,9 @@ from export.errors import ExportError
 from runtime import manifest as names
 from runtime.vocabulary import PAD_ID
 from train import model as layers
-from train.attention import LAYER_NAMES, attend, attention_kind
+from train.attention import LAYER_NAMES, attention_kind
 
-OPSET = 17
+from export.step_graphs import OPSET  # noqa: F401 (the manifest records it)
 FORBIDDEN_OPS = {"Loop", "Scan", "If"}  # a recurrent loop instead of the fused LSTM op
 
 
@@ -45,41 +47,6 @@ def encoder_for_export(model):
             lambda t: tf.cast(tf.not_equal(t, PAD_ID), tf.float32)[:, :, None])(tokens)
         results.append(keras.layers.Multiply()([outputs, real]))
     return keras.Model(tokens, results, name="encoder_export")
-
-
-def decoder_for_export(model):
-    """[previous_token (batch,), state_h, state_c] -> [probabilities, state_h, state_c,
-    next_token (batch,) int32 = argmax of the probabilities]. With attention the inputs also
-    have encoder_outputs (batch, source_length, units) and source_lengths (batch,) int32, and
-    the outputs attention_weights (batch, source_length)."""
-    find = model.get_layer  # check_supported(model) has passed
-    kind = attention_kind(model)
-    lstm = _rebuilt(find(layers.DECODER_LSTM), use_cudnn=False)
-    embedding, softmax = find(layers.DECODER_EMBEDDING), find(layers.DECODER_SOFTMAX)
-    token = keras.Input(shape=(), dtype="int32", name=names.PREVIOUS_TOKEN)
-    state_h = keras.Input(shape=(lstm.units,), name=names.STATE_H)
-    state_c = keras.Input(shape=(lstm.units,), name=names.STATE_C)
-    inputs = [token, state_h, state_c]
-    steps = keras.layers.Reshape((1,))(token)  # (batch,) -> (batch, 1): one decoding step
-    outputs, new_h, new_c = lstm(embedding(steps), initial_state=[state_h, state_c])
-    lstm.set_weights(find(layers.DECODER_LSTM).get_weights())
-    if kind != "none":
-        memory = keras.Input(shape=(None, find(layers.ENCODER_LSTM).units),
-                             name=names.ENCODER_OUTPUTS)
-        lengths = keras.Input(shape=(), dtype="int32", name=names.SOURCE_LENGTHS)
-        inputs += [memory, lengths]
-        value_mask = keras.layers.Lambda(  # (batch, source_length) bool
-            lambda args: tf.sequence_mask(args[1], tf.shape(args[0])[1]))([memory, lengths])
-        outputs, weights = attend(find, kind, outputs, memory, value_mask)
-    probabilities = keras.layers.Reshape((softmax.units,))(softmax(outputs))
-    # tf.math.argmax, not keras.ops.argmax: Keras's version bitcasts floats to handle -0.0,
-    # and tf2onnx has no conversion for Bitcast.
-    next_token = keras.layers.Lambda(
-        lambda p: tf.math.argmax(p, axis=-1, output_type=tf.int32), name="next_token")(probabilities)
-    results = [probabilities, new_h, new_c, next_token]
-    if kind != "none":
-        results.append(keras.layers.Reshape((-1,))(weights))  # (batch, 1, S) -> (batch, S)
-    return keras.Model(inputs, results, name="decoder_export")
 
 
 REQUIRED_LAYERS = (layers.ENCODER_EMBEDDING, layers.ENCODER_LSTM, layers.DECODER_EMBEDDING,

@@ -5,8 +5,12 @@
    input lengths 1, typical and longer than any training input: every element must satisfy
    |ONNX - Keras| <= TOLERANCE + RELATIVE_TOLERANCE * |Keras| (the cell state c grows with
    the input's length, and float32 rounding with it). Reported: max |difference| per output.
-   Also: a padded batch encodes each row exactly as that row alone.
-3. Greedy decoding of validation sentences with the Keras models and with onnxruntime gives
+   Also: a padded batch encodes each row exactly as that row alone, and the lean step
+   graphs give what the full one gives: the greedy graph the same next_token (exactly) and
+   states, the top-k graph the same 5 likeliest ids (exactly) with the log of their
+   probabilities.
+3. Greedy decoding of validation sentences with the Keras models and with onnxruntime (the
+   runtime's greedy graph) gives
    identical outputs; a difference is reported with its sentence and first differing step.
 """
 
@@ -22,6 +26,11 @@ BATCH_SIZES = (1, 7, 64)
 SHOWN_DIFFERENCES = 20
 
 
+LEAN_CHECKS = {"decoder_greedy": ("next_token", "state_h_out", "state_c_out"),
+               "decoder_top_k": ("top_ids", "top_log_probabilities", "state_h_out", "state_c_out")}
+TOP_K_CHECKED = 5
+
+
 def numeric_parity(keras, onnx, io, real_sources, vocab_sizes, max_source_length, seed=0):
     """Proof 2. io: the manifest's graph_io; vocab_sizes: (source, target). -> {"encoder":
     {output: max diff}, "decoder": {...}, "excess": {"encoder": {output: max of |diff| -
@@ -30,9 +39,12 @@ def numeric_parity(keras, onnx, io, real_sources, vocab_sizes, max_source_length
     than any training input, and real validation rows."""
     rng = np.random.default_rng(seed)
     typical = int(np.median([len(s) for s in real_sources]))
-    worst = {graph: {spec.name: 0.0 for spec in io[graph]["outputs"]} for graph in io}
+    checked = {"encoder": [s.name for s in io["encoder"]["outputs"]],
+               "decoder": [s.name for s in io["decoder"]["outputs"]],
+               **({graph: LEAN_CHECKS[graph] for graph in LEAN_CHECKS if graph in io})}
+    worst = {graph: {name: 0.0 for name in outputs} for graph, outputs in checked.items()}
     # max over elements of |difference| - RELATIVE_TOLERANCE * |Keras|: must be <= TOLERANCE
-    excess = {graph: {spec.name: -np.inf for spec in io[graph]["outputs"]} for graph in io}
+    excess = {graph: {name: -np.inf for name in outputs} for graph, outputs in checked.items()}
     invariance, cases = 0.0, []
     for batch in BATCH_SIZES:
         batches = [(f"random, longest {length}", _random_rows(rng, batch, length, vocab_sizes[0]))
@@ -42,8 +54,7 @@ def numeric_parity(keras, onnx, io, real_sources, vocab_sizes, max_source_length
             tokens = pad_sequences(rows)
             states = onnx.encode(tokens)
             _compare(worst["encoder"], excess["encoder"], keras.encode(tokens), states)
-            _check_decoder(worst["decoder"], excess["decoder"], keras.outputs, onnx.outputs,
-                           states, vocab_sizes[1], rng)
+            _check_decoder(worst, excess, keras.outputs, onnx, states, vocab_sizes[1], rng)
             invariance = max(invariance, _batch_invariance(onnx.encode, rows, states))
             cases.append(f"batch {batch}, {kind}: source lengths {min(map(len, rows))}-"
                          f"{max(map(len, rows))}")
@@ -56,14 +67,32 @@ def _random_rows(rng, batch, length, vocab_size):
     return [rng.integers(len(RESERVED), vocab_size, n).astype(np.int32) for n in lengths]
 
 
-def _check_decoder(worst, excess, keras_outputs, onnx_outputs, state, target_vocab_size, rng):
+def _check_decoder(worst, excess, keras_outputs, onnx, state, target_vocab_size, rng):
     """The step on the encoder's state and on random (h, c) with the encoder's outputs (when
-    there is attention), with random previous tokens."""
+    there is attention), with random previous tokens: the full graph against Keras, and the
+    lean graphs (greedy, top-k) against the full graph, which must pick the same tokens."""
     batch, size = state[0].shape
     random_h, random_c = rng.normal(0, 0.5, (2, batch, size)).astype(np.float32)
     for tried in (state, (random_h, random_c, *state[2:])):
         token = rng.integers(0, target_vocab_size, batch).astype(np.int32)
-        _compare(worst, excess, keras_outputs(token, tried), onnx_outputs(token, tried))
+        full = onnx.outputs(token, tried)
+        _compare(worst["decoder"], excess["decoder"], keras_outputs(token, tried), full)
+        if "decoder_greedy" in worst:
+            next_token, (state_h, state_c, *_), _ = onnx.step(token, tried)
+            _compare(worst["decoder_greedy"], excess["decoder_greedy"],
+                     (full[3], full[1], full[2]), (next_token, state_h, state_c))
+        if "decoder_top_k" in worst:
+            _check_top_k(worst["decoder_top_k"], excess["decoder_top_k"], onnx, token, tried, full)
+
+
+def _check_top_k(worst, excess, onnx, token, state, full):
+    """The top-k graph's ids and log-probabilities against the full graph's probabilities."""
+    k = min(TOP_K_CHECKED, full[0].shape[1])
+    ids, log_p, (state_h, state_c, *_), _ = onnx.top(token, state, k)
+    expected_ids = np.argsort(-full[0], axis=1, kind="stable")[:, :k].astype(np.int32)
+    expected_log_p = np.log(np.take_along_axis(full[0], ids.astype(np.int64), 1).astype(np.float64))
+    _compare(worst, excess, (expected_ids, expected_log_p, full[1], full[2]),
+             (ids, log_p, state_h, state_c))
 
 
 def _compare(worst, excess, expected, actual):
@@ -119,8 +148,8 @@ def failures(report):
     """Every failed proof in a parity report, as sentences."""
     found = list(report["io"])
     numeric = report["numeric"]
-    for graph in ("encoder", "decoder"):
-        for output, beyond in numeric["excess"][graph].items():
+    for graph, excess in numeric["excess"].items():
+        for output, beyond in excess.items():
             if beyond > TOLERANCE:
                 found.append(f"{graph} output {output}: max |difference| "
                              f"{numeric[graph][output]:.2e} exceeds {TOLERANCE:.0e} + "

@@ -1,15 +1,22 @@
-"""The two graphs as a runtime.greedy.Backend, on CPU or on CUDA.
+"""An export's graphs as a runtime.greedy.Backend, on CPU or on CUDA.
 
-The decoder state is (state_h, state_c), and with attention also (encoder_outputs,
-source_lengths): the encoder's per-step outputs and each row's real length, which every
-step reads to attend over the input. Whether there is attention is read from the manifest.
+The decoder state is (state_h, state_c); with attention also (encoder_outputs,
+source_lengths): the encoder's per-step outputs and each row's real length, which every step
+reads to attend over the input; with a shortlist also (candidate_mask, candidate_ids): the
+rows' masks and the batch's candidate ids, repeated on every row so that the state's parts
+all follow the rows when finished rows leave the batch or beams reorder.
 
-CPU: plain `run` calls; only next_token and the states are fetched (and the attention
-weights when asked for), never the probabilities. CUDA: I/O binding keeps the states and the
-encoder outputs on the device between steps, so only the token ids (and the source lengths,
-and the weights when asked for) cross between host and device. Untested here: this
-project's machines have no GPU.
+Which graph serves what (format 4 exports; versions 2 and 3 have only `decoder`):
+    step     decoder_greedy[_shortlist]: next_token and the states, no softmax
+    top      decoder_top_k[_shortlist]: the k likeliest tokens' log-probabilities
+    outputs  decoder: every output, the probabilities included (sampling, parity checks)
+CPU: plain `run` calls fetching only what is used. CUDA: I/O binding keeps the states and
+the encoder outputs on the device between greedy steps, so only token ids (and lengths,
+masks and candidates, and the weights when asked for) cross between host and device.
+Untested here: this project's machines have no GPU.
 """
+
+import numpy as np
 
 from runtime import manifest as names
 from runtime.greedy import Backend
@@ -17,40 +24,81 @@ from runtime.vocabulary import source_lengths
 
 _STATES = [names.STATE_H, names.STATE_C]
 _STEP_OUTPUTS = [names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT]
-_DECODER_INPUTS = [names.PREVIOUS_TOKEN, names.STATE_H, names.STATE_C, names.ENCODER_OUTPUTS,
-                   names.SOURCE_LENGTHS]  # the state's parts in order; zip stops at its end
+_TOP_OUTPUTS = [names.TOP_LOG_PROBABILITIES, names.TOP_IDS, names.STATE_H_OUT, names.STATE_C_OUT]
+_ATTENTION_INPUTS = [names.ENCODER_OUTPUTS, names.SOURCE_LENGTHS]
 
 
-def _encoder_outputs(attention):
-    return _STATES + [names.ENCODER_OUTPUTS] * attention
+def _graph(sessions, graph, shortlist):
+    """The session of `graph` (with its shortlist variant when asked for), or None."""
+    return sessions.get(graph + "_shortlist" if shortlist else graph)
 
 
-def cpu_backend(encoder, decoder, attention=False):
-    """attention: the graphs have the attention inputs and outputs (the manifest says)."""
-    encoder_outputs = _encoder_outputs(attention)
+def cpu_backend(sessions, attention=False, shortlist=None):
+    """sessions: {graph name: InferenceSession}; attention: the graphs have the attention
+    inputs and outputs (the manifest says); shortlist: a runtime.shortlist.Shortlist whose
+    graphs `step` and `top` then use."""
+    encoder, full = sessions["encoder"], sessions["decoder"]
+    greedy = _graph(sessions, "decoder_greedy", shortlist) or full  # full: format 2 and 3
+    top_k = _graph(sessions, "decoder_top_k", shortlist)
+    encode = _encode(encoder, attention, shortlist)
+    extra = _ATTENTION_INPUTS if attention else []
 
-    def encode(tokens):
-        state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: tokens}))
-        return state + (source_lengths(tokens),) if attention else state
+    def feeds(token, state, candidates):
+        fed = {names.PREVIOUS_TOKEN: token, names.STATE_H: state[0], names.STATE_C: state[1]}
+        fed.update(zip(extra, state[2:]))
+        if candidates:
+            fed[names.CANDIDATE_MASK], fed[names.CANDIDATE_IDS] = state[-2], state[-1][0]
+        return fed
+
+    step_outputs = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * attention
+    shortlisted = shortlist is not None
 
     def step(token, state, weights=False):
-        fetched = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights
-        next_token, state_h, state_c, *step_weights = decoder.run(fetched, _feeds(token, state))
+        fetched = step_outputs if weights else _STEP_OUTPUTS
+        next_token, state_h, state_c, *step_weights = greedy.run(
+            fetched, feeds(token, state, shortlisted))
         return next_token, (state_h, state_c, *state[2:]), step_weights[0] if weights else None
 
     def outputs(token, state):
-        return tuple(decoder.run(None, _feeds(token, state)))
+        return tuple(full.run(None, feeds(token, state, False)))
 
-    return Backend(encode, step, outputs)
+    def top(token, state, k, weights=False):
+        fed = feeds(token, state, shortlisted)
+        available = len(state[-1][0]) if shortlisted else None  # TopK needs k <= candidates
+        fed[names.TOP_K] = np.array([min(k, available or k)], np.int64)
+        fetched = _TOP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights
+        log_p, ids, state_h, state_c, *step_weights = top_k.run(fetched, fed)
+        return (ids, log_p.astype(np.float64), (state_h, state_c, *state[2:]),
+                step_weights[0] if weights else None)
+
+    return Backend(encode, step, outputs, top if top_k is not None else None)
 
 
-def _feeds(token, state):
-    return dict(zip(_DECODER_INPUTS, (token, *state)))
+def _encode(encoder, attention, shortlist):
+    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
+
+    def encode(tokens):
+        state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: tokens}))
+        return state + _extra_state(tokens, attention, shortlist)
+
+    return encode
 
 
-def cuda_backend(encoder, decoder, attention=False):
-    """States are OrtValues on the GPU; use greedy_decode(..., compact=False)."""
-    encoder_outputs = _encoder_outputs(attention)
+def _extra_state(tokens, attention, shortlist):
+    """The state's parts computed on the host: source lengths, the shortlist's mask and ids."""
+    extra = (source_lengths(tokens),) if attention else ()
+    if shortlist is not None:
+        candidate_ids, mask = shortlist.batch(tokens)
+        extra += (mask, np.broadcast_to(candidate_ids, (len(tokens), len(candidate_ids))))
+    return extra
+
+
+def cuda_backend(sessions, attention=False, shortlist=None):
+    """Greedy steps with the states as OrtValues on the GPU; use greedy_decode(...,
+    compact=False). `outputs` and `top` are None: run them with a cpu_backend."""
+    encoder = sessions["encoder"]
+    decoder = _graph(sessions, "decoder_greedy", shortlist) or sessions["decoder"]
+    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
 
     def encode(tokens):
         binding = encoder.io_binding()
@@ -58,8 +106,7 @@ def cuda_backend(encoder, decoder, attention=False):
         for name in encoder_outputs:
             binding.bind_output(name, "cuda")
         encoder.run_with_iobinding(binding)
-        state = tuple(binding.get_outputs())
-        return state + (source_lengths(tokens),) if attention else state
+        return tuple(binding.get_outputs()) + _extra_state(tokens, attention, shortlist)
 
     def step(token, state, weights=False):
         binding = decoder.io_binding()
@@ -69,6 +116,9 @@ def cuda_backend(encoder, decoder, attention=False):
         if attention:
             binding.bind_ortvalue_input(names.ENCODER_OUTPUTS, state[2])
             binding.bind_cpu_input(names.SOURCE_LENGTHS, state[3])
+        if shortlist is not None:
+            binding.bind_cpu_input(names.CANDIDATE_MASK, np.ascontiguousarray(state[-2]))
+            binding.bind_cpu_input(names.CANDIDATE_IDS, np.ascontiguousarray(state[-1][0]))
         for name in _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights:
             on_host = name in (names.NEXT_TOKEN, names.ATTENTION_WEIGHTS)
             binding.bind_output(name, "cpu" if on_host else "cuda")

@@ -52,9 +52,10 @@ def beam_search(backend, encoder_tokens, options, max_length, attention=False):
     finished = [[] for _ in range(count)]
     token = np.full(count * width, START_ID, dtype=np.int32)
     for step in range(max_length):
-        outputs = backend.outputs(token, state)
-        tokens, log_p = _top_tokens(outputs[0], width + 1, step < options.min_length)
-        step_weights = np.asarray(outputs[4]) if attention else None
+        tokens, log_p, state, step_weights = (backend.top or top_on_host(backend))(
+            token, state, width + 1, attention)
+        if step < options.min_length:  # no <end> yet
+            log_p[tokens == END_ID] = -np.inf
         total = (live.scores.reshape(-1, 1) + log_p).reshape(len(live.inputs), -1)
         origin, chosen, picked, ended = _select(total, tokens, log_p, width)
         for row, slot, end_score in ended:
@@ -62,7 +63,7 @@ def beam_search(backend, encoder_tokens, options, max_length, attention=False):
         flat = (np.arange(len(live.inputs))[:, None] * width + origin).reshape(-1)
         live.extend(origin, chosen, picked,
                     None if step_weights is None else step_weights[flat])
-        state = tuple(part[flat] for part in (outputs[1], outputs[2], *state[2:]))
+        state = tuple(part[flat] for part in state)
         rows = np.flatnonzero([len(finished[i]) < width for i in live.inputs]
                               & np.isfinite(live.scores).any(axis=1))
         if len(rows) < len(live.inputs):
@@ -114,9 +115,21 @@ class _Beams:
                           ended, self.weights[row, slot] if self.attention else None)
 
 
-def _top_tokens(probabilities, count, no_end):
+def top_on_host(backend):
+    """A Backend.top computed from the full step's probabilities (Keras models, and exports of
+    format 2 and 3, which have no top-k graph)."""
+    def top(token, state, count, weights=False):
+        probabilities, state_h, state_c, _, *step_weights = backend.outputs(token, state)
+        ids, log_p = _top_tokens(probabilities, count)
+        return (ids, log_p, (state_h, state_c, *state[2:]),
+                np.asarray(step_weights[0]) if weights else None)
+    return top
+
+
+def _top_tokens(probabilities, count):
     """Each row's `count` likeliest tokens (the only ones a beam of count - 1 can keep: at
-    most one of them ends) -> (ids, float64 log-probabilities), each (rows, count)."""
+    most one of them ends) -> (ids, float64 log-probabilities), each (rows, count), best
+    first, equal probabilities by lower id (as the graphs' TopK)."""
     probabilities = np.asarray(probabilities)
     count = min(count, probabilities.shape[1])
     ids = np.argpartition(-probabilities, count - 1, axis=1)[:, :count]
@@ -126,7 +139,7 @@ def _top_tokens(probabilities, count, no_end):
     tied = (probabilities == cut).sum(axis=1) > (kept == cut).sum(axis=1)
     if tied.any():
         ids[tied] = np.argsort(-probabilities[tied], axis=1, kind="stable")[:, :count]
-    return ids, log_probabilities(np.take_along_axis(probabilities, ids, 1), ids, no_end)
+    return ids, log_probabilities(np.take_along_axis(probabilities, ids, 1), ids, False)
 
 
 def log_probabilities(probabilities, ids, no_end):

@@ -13,6 +13,7 @@ from runtime import manifest as names
 from runtime.errors import ExportLoadError, VocabularyError
 from runtime.manifest import Manifest
 from runtime.onnx_bytes import uses_external_data
+from runtime.shortlist import Shortlist
 from runtime.vocabulary import Vocabulary
 
 _ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
@@ -26,7 +27,8 @@ class LoadedExport:
     manifest: Manifest
     source_vocab: Vocabulary
     target_vocab: Vocabulary
-    graphs: dict  # "encoder"/"decoder" -> the verified ONNX bytes
+    graphs: dict  # graph name (manifest.GRAPH_FILES) -> the verified ONNX bytes
+    shortlist: object = None  # runtime.shortlist.Shortlist, for exports with a shortlist
 
 
 def load_export(folder):
@@ -41,8 +43,13 @@ def load_export(folder):
     source_vocab = _vocabulary(folder, names.SOURCE_VOCAB_FILE, contents)
     target_vocab = _vocabulary(folder, names.TARGET_VOCAB_FILE, contents)
     _check_sizes(folder, manifest, source_vocab, target_vocab)
-    graphs = {graph: contents[manifest.graphs[graph]["file"]] for graph in ("encoder", "decoder")}
-    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs)
+    graphs = {graph: contents[spec["file"]] for graph, spec in manifest.graphs.items()}
+    shortlist = None
+    if manifest.shortlist:
+        shortlist = Shortlist.from_json(contents[names.SHORTLIST_FILE],
+                                        _path(folder, names.SHORTLIST_FILE),
+                                        len(source_vocab), len(target_vocab))
+    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, shortlist)
 
 
 def _path(folder, name):

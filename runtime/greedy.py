@@ -8,12 +8,17 @@ import numpy as np
 from runtime.vocabulary import END_ID, START_ID
 
 # A decoder state is a tuple of arrays whose first axis is the batch row: (state_h, state_c),
-# and with attention also (encoder_outputs, source_lengths), which every step reads again.
+# with attention also (encoder_outputs, source_lengths), which every step reads again, and
+# with a shortlist also (candidate_mask, candidate_ids) (runtime.backends).
 # encode(tokens (batch, source_len) int32) -> state
 # step(previous_token (rows,) int32, state, attention) -> (next_token (rows,), state,
 #     attention weights (rows, source_len) when `attention` is True, else None)
-# outputs(previous_token, state) -> every decoder output in the manifest's order (parity checks)
-Backend = collections.namedtuple("Backend", "encode step outputs")
+# outputs(previous_token, state) -> every decoder output in the manifest's order (parity
+#     checks and sampling)
+# top(previous_token, state, k, attention) -> (ids (rows, k), log-probabilities (rows, k)
+#     float64, best first, state, attention weights or None); None: runtime.beam computes
+#     them from `outputs` on the host
+Backend = collections.namedtuple("Backend", "encode step outputs top", defaults=(None,))
 
 
 def greedy_decode(backend, encoder_tokens, max_length, compact=True, attention=False):
@@ -22,33 +27,41 @@ def greedy_decode(backend, encoder_tokens, max_length, compact=True, attention=F
 
     A row that has produced <end> stops contributing: with `compact` its state leaves the
     batch (later steps run on unfinished rows only, which needs states indexable like numpy
-    arrays); without, it runs on and its tokens are ignored. Rows never affect each other."""
-    if len(encoder_tokens) == 0:  # onnxruntime's LSTM aborts the whole process on batch 0
+    arrays); without, it runs on and its tokens are ignored. Rows never affect each other.
+    The ids are written into one preallocated array, so a step costs the same few numpy
+    calls at any batch size."""
+    count = len(encoder_tokens)
+    if count == 0:  # onnxruntime's LSTM aborts the whole process on batch 0
         return ([], []) if attention else []
     state = backend.encode(encoder_tokens)
-    outputs = [[] for _ in range(len(encoder_tokens))]
-    weights = [[] for _ in range(len(encoder_tokens))]
-    rows = np.arange(len(encoder_tokens))  # the output row of each batch position
-    done = np.zeros(len(rows), dtype=bool)
-    token = np.full(len(rows), START_ID, dtype=np.int32)
-    for _ in range(max_length):
+    ids = np.zeros((count, max_length), np.int32)  # (rows, steps): every emitted id
+    lengths = np.full(count, max_length)  # each row's output length; max_length: no <end>
+    weights = np.zeros((count, max_length, encoder_tokens.shape[1]), np.float32) if attention else None
+    rows = np.arange(count)  # the output row of each batch position
+    running = np.ones(count, dtype=bool)  # without compaction: rows that have not ended
+    token = np.full(count, START_ID, dtype=np.int32)
+    for position in range(max_length):
         next_token, state, step_weights = backend.step(token, state, attention)
-        next_token = np.asarray(next_token).astype(np.int32)
+        next_token = np.asarray(next_token, dtype=np.int32)
+        ids[rows, position] = next_token
+        if attention:
+            weights[rows, position] = step_weights
         ended = next_token == END_ID
-        live = ~ended & ~done
-        for position in np.flatnonzero(live):
-            outputs[rows[position]].append(int(next_token[position]))
-            if attention:
-                weights[rows[position]].append(np.asarray(step_weights[position]))
-        done |= ended
-        if done.all():
-            break
-        if compact and done.any():
-            keep = ~done
-            rows, next_token, done = rows[keep], next_token[keep], done[keep]
-            state = tuple(part[keep] for part in state)
+        if ended.any():
+            if compact:
+                lengths[rows[ended]] = position
+                keep = ~ended
+                if not keep.any():
+                    break
+                rows, next_token = rows[keep], next_token[keep]
+                state = tuple(part[keep] for part in state)
+            else:
+                lengths[ended & running] = position
+                running &= ~ended
+                if not running.any():
+                    break
         token = next_token
+    outputs = [ids[row, :length].tolist() for row, length in enumerate(lengths)]
     if not attention:
         return outputs
-    width = encoder_tokens.shape[1]
-    return outputs, [np.array(w, dtype=np.float32).reshape(len(w), width) for w in weights]
+    return outputs, [weights[row, :length] for row, length in enumerate(lengths)]

@@ -6,16 +6,25 @@ An export directory holds:
                          -> state_h, state_c (batch, state_size) float32
                             [attention: encoder_outputs (batch, source_length, state_size),
                              zero past each row's length]
-    decoder.onnx       previous_token (batch,) int32, state_h, state_c (batch, state_size)
-                         [attention: encoder_outputs, source_lengths (batch,) int32]
-                         -> probabilities (batch, target_vocab_size), state_h_out, state_c_out,
-                            next_token (batch,) int32: the argmax, so a GPU step need not
-                            copy the probabilities to the host
-                            [attention: attention_weights (batch, source_length), 0 past
-                             each row's length]
+    decoder.onnx       one step, every output: previous_token (batch,) int32, state_h,
+                         state_c (batch, state_size) [attention: encoder_outputs,
+                         source_lengths (batch,) int32]
+                         -> probabilities (batch, target_vocab_size), state_h_out,
+                            state_c_out, next_token (batch,) int32 (the argmax)
+                            [attention: attention_weights (batch, source_length)]
+    decoder_greedy.onnx  (format 4) the same step without the softmax: -> next_token and the
+                         states [and attention_weights]; what greedy decoding runs
+    decoder_top_k.onnx   (format 4) the step's top_k (1,) int64 likeliest tokens:
+                         -> top_log_probabilities (batch, k), top_ids (batch, k) int32 and
+                            the states [and attention_weights]; what beam search runs
+    decoder_greedy_shortlist.onnx, decoder_top_k_shortlist.onnx  (exports with a shortlist)
+                         the same over the batch's candidate_ids (candidates,) int32 only,
+                         with candidate_mask (batch, candidates) float32: 0 where a row may
+                         emit the candidate, -inf where it may not; ids out are vocabulary ids
+    shortlist.json     (exports with a shortlist) runtime.shortlist's candidate lists
     source_vocab.json  JSON lists, position = id (runtime.vocabulary)
     target_vocab.json
-    parity.json        the proofs the exporter ran against Keras
+    parity.json        the proofs the exporter ran against Keras, and the quality gates
 Export writes it; the runtime reads it. Both use only the names below.
 """
 
@@ -26,14 +35,18 @@ from runtime.errors import ManifestError
 from runtime.tokenize import LEVELS
 from runtime.vocabulary import RESERVED
 
-FORMAT_VERSION = 3  # 2: the decoder also outputs next_token; 3: model.attention
-READABLE_VERSIONS = (2, 3)  # a version 2 manifest is a model without attention
+# 2: the decoder also outputs next_token; 3: model.attention; 4: lean step graphs
+# (decoder_greedy, decoder_top_k), precision, shortlist
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (2, 3, 4)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
 ATTENTIONS = ("none", "luong", "luong-dot", "bahdanau")  # model.attention
+PRECISIONS = ("float32", "int8")  # precision: the graphs' weights (int8: dynamic quantization)
 MANIFEST_FILE = "manifest.json"
 ENCODER_FILE = "encoder.onnx"
 DECODER_FILE = "decoder.onnx"
 SOURCE_VOCAB_FILE = "source_vocab.json"
 TARGET_VOCAB_FILE = "target_vocab.json"
+SHORTLIST_FILE = "shortlist.json"
 PARITY_FILE = "parity.json"
 
 SOURCE_TOKENS = "source_tokens"
@@ -45,12 +58,32 @@ STATE_H_OUT, STATE_C_OUT = "state_h_out", "state_c_out"
 ENCODER_OUTPUTS = "encoder_outputs"
 SOURCE_LENGTHS = "source_lengths"
 ATTENTION_WEIGHTS = "attention_weights"
+TOP_K = "top_k"
+TOP_LOG_PROBABILITIES = "top_log_probabilities"
+TOP_IDS = "top_ids"
+CANDIDATE_IDS = "candidate_ids"
+CANDIDATE_MASK = "candidate_mask"
+
+# graph -> file. The lean graphs exist from format 4 on, the shortlist ones with a shortlist.
+GRAPH_FILES = {"encoder": ENCODER_FILE, "decoder": DECODER_FILE,
+               "decoder_greedy": "decoder_greedy.onnx", "decoder_top_k": "decoder_top_k.onnx",
+               "decoder_greedy_shortlist": "decoder_greedy_shortlist.onnx",
+               "decoder_top_k_shortlist": "decoder_top_k_shortlist.onnx"}
+LEAN_GRAPHS = ("decoder_greedy", "decoder_top_k")
+SHORTLIST_GRAPHS = ("decoder_greedy_shortlist", "decoder_top_k_shortlist")
+
+
+def graph_names(version=None, shortlist=False):
+    """The graphs an export of `version` (default: this one's) has, in GRAPH_FILES order."""
+    if (version or FORMAT_VERSION) < 4:
+        return ("encoder", "decoder")
+    return ("encoder", "decoder", *LEAN_GRAPHS, *(SHORTLIST_GRAPHS if shortlist else ()))
 
 
 @dataclasses.dataclass(frozen=True)
 class TensorSpec:
     name: str
-    dtype: str    # "int32" or "float32"
+    dtype: str    # "int32", "int64" or "float32"
     shape: tuple  # ints for fixed sizes, strings for dynamic ones ("batch", "source_length")
 
     def to_dict(self):
@@ -62,30 +95,38 @@ class TensorSpec:
         return cls(values["name"], values["dtype"], tuple(values["shape"]))
 
 
-def graph_io(state_size, target_vocab_size, attention="none"):
-    """{"encoder": {"inputs": [...], "outputs": [...]}, "decoder": {...}} of TensorSpecs."""
+def graph_io(state_size, target_vocab_size, attention="none", version=None, shortlist=False):
+    """{graph: {"inputs": [...], "outputs": [...]}} of TensorSpecs, for the graphs that
+    graph_names(version, shortlist) lists."""
     state = ("batch", state_size)
-    io = {
-        "encoder": {
-            "inputs": [TensorSpec(SOURCE_TOKENS, "int32", ("batch", "source_length"))],
-            "outputs": [TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)],
-        },
-        "decoder": {
-            "inputs": [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),
-                       TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)],
-            "outputs": [TensorSpec(PROBABILITIES, "float32", ("batch", target_vocab_size)),
-                        TensorSpec(STATE_H_OUT, "float32", state),
-                        TensorSpec(STATE_C_OUT, "float32", state),
-                        TensorSpec(NEXT_TOKEN, "int32", ("batch",))],
-        },
-    }
+    states = [TensorSpec(STATE_H_OUT, "float32", state), TensorSpec(STATE_C_OUT, "float32", state)]
+    step_inputs = [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),
+                   TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)]
+    encoder_outputs = [TensorSpec(STATE_H, "float32", state), TensorSpec(STATE_C, "float32", state)]
+    weights = []
     if attention != "none":
         memory = TensorSpec(ENCODER_OUTPUTS, "float32", ("batch", "source_length", state_size))
-        io["encoder"]["outputs"].append(memory)
-        io["decoder"]["inputs"] += [memory, TensorSpec(SOURCE_LENGTHS, "int32", ("batch",))]
-        io["decoder"]["outputs"].append(
-            TensorSpec(ATTENTION_WEIGHTS, "float32", ("batch", "source_length")))
-    return io
+        encoder_outputs.append(memory)
+        step_inputs += [memory, TensorSpec(SOURCE_LENGTHS, "int32", ("batch",))]
+        weights = [TensorSpec(ATTENTION_WEIGHTS, "float32", ("batch", "source_length"))]
+    next_token = TensorSpec(NEXT_TOKEN, "int32", ("batch",))
+    top = [TensorSpec(TOP_LOG_PROBABILITIES, "float32", ("batch", "k")),
+           TensorSpec(TOP_IDS, "int32", ("batch", "k"))]
+    k = [TensorSpec(TOP_K, "int64", (1,))]
+    candidates = [TensorSpec(CANDIDATE_IDS, "int32", ("candidates",)),
+                  TensorSpec(CANDIDATE_MASK, "float32", ("batch", "candidates"))]
+    every = {
+        "encoder": (
+            [TensorSpec(SOURCE_TOKENS, "int32", ("batch", "source_length"))], encoder_outputs),
+        "decoder": (step_inputs, [TensorSpec(PROBABILITIES, "float32", ("batch", target_vocab_size)),
+                                  *states, next_token, *weights]),
+        "decoder_greedy": (step_inputs, [next_token, *states, *weights]),
+        "decoder_top_k": (step_inputs + k, [*top, *states, *weights]),
+        "decoder_greedy_shortlist": (step_inputs + candidates, [next_token, *states, *weights]),
+        "decoder_top_k_shortlist": (step_inputs + candidates + k, [*top, *states, *weights]),
+    }
+    return {graph: {"inputs": list(every[graph][0]), "outputs": list(every[graph][1])}
+            for graph in graph_names(version, shortlist)}
 
 
 @dataclasses.dataclass
@@ -95,14 +136,20 @@ class Manifest:
     tokenization: dict      # level, lowercase, special_tokens {name: id}
     max_source_length: int  # longest input of the run's pairs (training and validation), tokens
     max_target_length: int  # longest target of the run's pairs, in tokens (without start/end)
-    graphs: dict            # {"encoder": {"file", "inputs", "outputs"}, "decoder": {...}}
+    graphs: dict            # {graph: {"file", "inputs", "outputs"}} for graph_names(...)
     opset: int
     files: dict             # file name -> SHA-256 hex digest
     versions: dict          # keras, tensorflow, tf2onnx, onnx, onnxruntime used to export
     training: dict          # summary of the run's config and results
+    # Format 4 on (older manifests lack them and read as float32 without a shortlist):
+    precision: str = "float32"  # the graphs' weights: "float32", or "int8" (quantized)
+    shortlist: dict | None = None  # {"file", "frequent", "per_source_token"} (runtime.shortlist)
 
     def to_json(self):
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=2) + "\n"
+        values = dataclasses.asdict(self)
+        if self.format_version < 4:  # as those formats were written
+            del values["precision"], values["shortlist"]
+        return json.dumps(values, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text, source="manifest.json"):
@@ -114,10 +161,16 @@ class Manifest:
             raise ManifestError(f"{source}: expected a JSON object")
         version = values.get("format_version")
         if version not in READABLE_VERSIONS:
+            newer = isinstance(version, int) and version > FORMAT_VERSION
+            advice = ("it was written by a newer `python -m export`: upgrade this runtime "
+                      "(pip install -U lstm-seq2seq-onnx)" if newer else
+                      "export the run again with this version's `python -m export`")
             raise ManifestError(f"{source}: format version {version!r} is not supported "
                                 f"(this runtime reads versions {list(READABLE_VERSIONS)}; "
-                                f"export the run again with this version's `python -m export`)")
+                                f"{advice})")
         names = {f.name for f in dataclasses.fields(cls)}
+        if version < 4:
+            names -= {"precision", "shortlist"}
         if set(values) != names:
             raise ManifestError(f"{source}: fields differ from the format: missing "
                                 f"{sorted(names - set(values))}, unknown {sorted(set(values) - names)}")
@@ -132,14 +185,13 @@ class Manifest:
         return self.model.get("attention", "none")
 
     def io_specs(self, graph):
-        """(inputs, outputs) of `graph` ("encoder"/"decoder") as TensorSpecs."""
+        """(inputs, outputs) of `graph` (a GRAPH_FILES key) as TensorSpecs."""
         spec = self.graphs[graph]
         return ([TensorSpec.from_dict(t) for t in spec["inputs"]],
                 [TensorSpec.from_dict(t) for t in spec["outputs"]])
 
 
-GRAPH_FILES = {"encoder": ENCODER_FILE, "decoder": DECODER_FILE}
-_DTYPES = ("int32", "float32")
+_DTYPES = ("int32", "int64", "float32")
 
 
 def _first_problem(values):
@@ -168,14 +220,38 @@ def _first_problem(values):
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               and len(v) == 64 for k, v in files.items()):
         return "files must map file names to SHA-256 hex digests"
-    return _graphs_problem(values["graphs"]) or _io_problem(values)
+    return (_format_4_problem(values) or _graphs_problem(values)
+            or _io_problem(values))
+
+
+def _format_4_problem(values):
+    if values["format_version"] < 4:
+        return None
+    if values["precision"] not in PRECISIONS:
+        return f"precision {values['precision']!r} is not one of {PRECISIONS}"
+    shortlist = values["shortlist"]
+    if shortlist is None:
+        return None
+    if not (isinstance(shortlist, dict) and shortlist.get("file") == SHORTLIST_FILE
+            and all(isinstance(shortlist.get(k), int) and not isinstance(shortlist.get(k), bool)
+                    and shortlist[k] >= 0 for k in ("frequent", "per_source_token"))):
+        return (f"shortlist must be null or {{'file': {SHORTLIST_FILE!r}, 'frequent': int >= 0, "
+                f"'per_source_token': int >= 0}}, got {shortlist!r}")
+    if SHORTLIST_FILE not in values["files"]:
+        return f"the shortlist's file {SHORTLIST_FILE} has no hash in files"
+    return None
+
+
+def _expected_graphs(values):
+    return graph_names(values["format_version"], bool(values.get("shortlist")))
 
 
 def _io_problem(values):
     """Graph tensors other than this format's for the model's kind and sizes, or None."""
     model = values["model"]
     attention = model.get("attention", "none")
-    expected = graph_io(model["state_size"], model["target_vocab_size"], attention)
+    expected = graph_io(model["state_size"], model["target_vocab_size"], attention,
+                        values["format_version"], bool(values.get("shortlist")))
     for graph, io in expected.items():
         for kind, specs in io.items():
             stated = values["graphs"][graph][kind]
@@ -192,13 +268,17 @@ def _io_problem(values):
     return None
 
 
-def _graphs_problem(graphs):
-    if not isinstance(graphs, dict) or set(graphs) != set(GRAPH_FILES):
-        return f"graphs must describe exactly {sorted(GRAPH_FILES)}"
-    for graph, file in GRAPH_FILES.items():
-        spec = graphs[graph]
+def _graphs_problem(values):
+    graphs, expected = values["graphs"], _expected_graphs(values)
+    if not isinstance(graphs, dict) or set(graphs) != set(expected):
+        return (f"graphs must describe exactly {sorted(expected)} (format "
+                f"{values['format_version']}{', with a shortlist' if values.get('shortlist') else ''})")
+    for graph in expected:
+        spec, file = graphs[graph], GRAPH_FILES[graph]
         if not isinstance(spec, dict) or spec.get("file") != file:
             return f"graphs.{graph}.file must be {file!r}"
+        if file not in values["files"]:
+            return f"graph file {file} has no hash in files"
         for kind in ("inputs", "outputs"):
             tensors = spec.get(kind)
             if not isinstance(tensors, list) or not all(

@@ -26,7 +26,8 @@ from runtime.backends import cpu_backend, cuda_backend
 from runtime.errors import InputError
 from runtime.export_dir import create_session, load_export
 from runtime.decoding import Decoding
-from runtime.strategies import decode_batch
+from runtime.manifest import SHORTLIST_GRAPHS
+from runtime.strategies import Backends, decode_batch
 from runtime.sessions import (PROVIDERS, check_used, choose_providers, positive_int,
                               session_options)
 from runtime.tokenize import detokenize, tokenize
@@ -69,40 +70,46 @@ class Translation:
 class Translator:
     """Thread-safe: it holds no per-call state (onnxruntime sessions allow concurrent runs)."""
 
-    def __init__(self, loaded, encoder, decoder, on_cuda=False, unknown="replace",
+    def __init__(self, loaded, sessions, on_cuda=False, shortlist=True, unknown="replace",
                  too_long="truncate", max_input_length=None):
+        """sessions: {graph name: InferenceSession} for the export's graphs (see `load`)."""
         _choice("unknown", unknown, UNKNOWN_POLICIES)
         _choice("too_long", too_long, TOO_LONG_POLICIES)
+        if not isinstance(shortlist, bool):
+            raise TypeError(f"shortlist must be True or False, got {shortlist!r}")
         self.export = loaded
         self.manifest = loaded.manifest
         self.unknown, self.too_long = unknown, too_long
         self.max_input_length = positive_int("max_input_length", self.manifest.max_source_length
                                           if max_input_length is None else max_input_length)
         self.has_attention = self.manifest.attention != "none"  # the manifest picks the loop
-        self._backend = (cuda_backend if on_cuda else cpu_backend)(encoder, decoder,
-                                                                   self.has_attention)
-        # Beam search and sampling read the probabilities: plain runs, on any provider.
-        self._plain = cpu_backend(encoder, decoder, self.has_attention) if on_cuda else self._backend
+        # The export's shortlist serves greedy and beam search unless turned off.
+        self.shortlist = loaded.shortlist if shortlist else None
+        search = cpu_backend(sessions, self.has_attention, self.shortlist)
+        greedy = cuda_backend(sessions, self.has_attention, self.shortlist) if on_cuda else search
+        sampling = cpu_backend(sessions, self.has_attention) if self.shortlist else search
+        self._backends = Backends(greedy, search, sampling)
         self._compact = not on_cuda  # device states cannot be indexed row by row
-        self.sessions = (encoder, decoder)
-        self.providers = encoder.get_providers()
+        self.sessions = sessions
+        self.providers = sessions["encoder"].get_providers()
 
     @classmethod
     def load(cls, export_dir, providers=("cpu",), threads=1, strict_providers=False,
-             spinning=False, **policy):
+             spinning=False, shortlist=True, **policy):
         """Load and check an export (see runtime.export_dir). providers: ("cpu",) or
         ("cuda", "cpu"); a missing CUDA falls back to CPU with a warning, or raises
-        ProviderError with strict_providers=True."""
+        ProviderError with strict_providers=True. shortlist=False decodes over the whole
+        vocabulary even when the export has a shortlist. int8 exports need no option."""
         requested = [providers] if isinstance(providers, str) else list(providers)
         chosen = choose_providers(requested, strict_providers)
         loaded = load_export(export_dir)
         options = session_options(threads, spinning)
-        encoder = create_session(loaded, "encoder", options, chosen)
-        decoder = create_session(loaded, "decoder", options, chosen)
-        for session in (encoder, decoder):
+        wanted = [g for g in loaded.graphs if shortlist or g not in SHORTLIST_GRAPHS]
+        sessions = {graph: create_session(loaded, graph, options, chosen) for graph in wanted}
+        for session in sessions.values():
             check_used(session, requested, strict_providers)
-        on_cuda = encoder.get_providers()[0] == PROVIDERS["cuda"]  # CUDA has priority
-        return cls(loaded, encoder, decoder, on_cuda, **policy)
+        on_cuda = sessions["encoder"].get_providers()[0] == PROVIDERS["cuda"]  # CUDA first
+        return cls(loaded, sessions, on_cuda, shortlist, **policy)
 
     def translate(self, text, max_length=None, decoding=None):
         return self.translate_detailed([text], max_length, decoding=decoding)[0].text
@@ -136,7 +143,7 @@ class Translator:
         order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            hypotheses = decode_batch(self._backend, self._plain,
+            hypotheses = decode_batch(self._backends,
                                       pad_sequences([prepared[i][0] for i in rows]),
                                       [texts[i] for i in rows], decoding, max_length, attention,
                                       scores, self._compact)

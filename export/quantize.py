@@ -1,0 +1,29 @@
+"""`--quantize int8`: every graph's weights as int8, by onnxruntime's dynamic quantization.
+
+Per channel (one scale per output row of each weight matrix), signed int8 weights, with the
+activations quantized on the fly at every call. Quantized: the LSTMs (DynamicQuantizeLSTM)
+and the MatMuls with a constant weight (the output projection, attention's projections).
+Left in float32: embeddings (Gather) and a shortlist's Gemm over the gathered rows of the
+output layer, which is small already. The int8 graphs replace the float32 ones; whether they
+are good enough is decided by export.gates, on the run's validation sentences.
+"""
+
+import os
+
+from runtime.manifest import GRAPH_FILES
+
+QUANTIZATIONS = ("int8",)
+QUANTIZED_OPS = ["MatMul", "LSTM"]
+
+
+def quantize_graphs(folder, graphs):
+    """Replace each of `graphs` (manifest GRAPH_FILES keys) in `folder` by its int8 version."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    for graph in graphs:
+        path = os.path.join(folder, GRAPH_FILES[graph])
+        quantized = path + ".int8"
+        quantize_dynamic(path, quantized, per_channel=True, weight_type=QuantType.QInt8,
+                         op_types_to_quantize=QUANTIZED_OPS,
+                         extra_options={"MatMulConstBOnly": True})  # weights, not activations
+        os.replace(quantized, path)

@@ -1,0 +1,235 @@
+"""The decoder's one-step graphs, written node by node from the trained Keras weights.
+
+tf2onnx converts the Keras step faithfully but wraps it in glue that runs at every step:
+Keras's negative-index handling around the embedding lookup, Reshape/Shape/Cast chains around
+the Dense layer's Tensordot, an unfused bias Add, a Softmax that greedy decoding never reads.
+Each variant here holds only the step's arithmetic:
+
+    Gather(embedding, previous_token) -> LSTM (one step, fused ONNX op) -> [attention]
+        -> features (batch, units) -> MatMul + Add (kernel, bias) = logits (batch, vocab)
+    decoder                  logits -> Softmax = probabilities; ArgMax = next_token
+    decoder_greedy           logits -> ArgMax = next_token (no Softmax; a two-level ArgMax,
+                             over columns padded to whole blocks of 128 that never win)
+    decoder_top_k            logits -> LogSoftmax -> TopK(top_k): log-probabilities and ids
+    decoder_*_shortlist      the Gemm over Gather(kernel rows, candidate_ids) only, plus the
+                             per-row candidate_mask (0 or -inf); ids are mapped back to the
+                             vocabulary's
+
+ArgMax and TopK take the first of equal values, the lowest id (candidate ids are sorted), as
+the full graph's ArgMax does, so every variant picks the same token. The arithmetic is the
+Keras model's; export.parity proves it element by element and sentence by sentence.
+"""
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from export.errors import ExportError
+from runtime import manifest as names
+from train import model as layers
+from train.attention import (ATTENTION, ATTENTION_COMBINE, ATTENTION_KEY, ATTENTION_QUERY,
+                             attention_kind)
+
+OPSET = 17
+KERAS_MASK_VALUE = 1.0e9  # keras.layers.Attention subtracts this from padded positions' scores
+_ONNX_TYPES = {"int32": TensorProto.INT32, "int64": TensorProto.INT64,
+               "float32": TensorProto.FLOAT}
+
+
+class _Builder:
+    """Collects nodes and weights; every intermediate gets a unique name."""
+
+    def __init__(self):
+        self.nodes, self.weights = [], []
+
+    def weight(self, name, array):
+        self.weights.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def axis(self, axis):
+        """An int64 (1,) tensor holding `axis`, for Squeeze/Unsqueeze/ReduceSum/Gather."""
+        name = f"axis_{axis}"
+        if name not in {w.name for w in self.weights}:
+            self.weight(name, np.array([axis], np.int64))
+        return name
+
+    def add(self, op, inputs, outputs=None, **attributes):
+        outputs = outputs or [f"{op.lower()}_{len(self.nodes)}"]
+        self.nodes.append(helper.make_node(op, inputs, outputs, **attributes))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+
+def step_graph(model, variant, io):
+    """The ONNX ModelProto of decoder graph `variant` (a manifest GRAPH_FILES key) for a
+    trained Keras model; io: the manifest's graph_io for it ({"inputs", "outputs"})."""
+    graph = _Builder()
+    features = _lstm_step(graph, model)
+    if attention_kind(model) != "none":
+        features = _attend(graph, model, features)
+    _head(graph, model, variant, features)
+    proto = helper.make_model(
+        helper.make_graph(graph.nodes, variant, [_value(s) for s in io["inputs"]],
+                          [_value(s) for s in io["outputs"]], graph.weights),
+        opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lstm-seq2seq-onnx")
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def _value(spec):
+    return helper.make_tensor_value_info(spec.name, _ONNX_TYPES[spec.dtype], list(spec.shape))
+
+
+def _lstm_step(graph, model):
+    """previous_token, state_h, state_c -> state_h_out, state_c_out; returns the step's output
+    (batch, units), which for one step is state_h_out itself."""
+    lstm = model.get_layer(layers.DECODER_LSTM)
+    settings = lstm.get_config()
+    if (settings["activation"], settings["recurrent_activation"]) != ("tanh", "sigmoid") \
+            or not settings["use_bias"]:
+        raise ExportError(f"the decoder LSTM uses activation {settings['activation']!r}, "
+                          f"recurrent_activation {settings['recurrent_activation']!r}, "
+                          f"use_bias {settings['use_bias']}; the export supports 'tanh', "
+                          f"'sigmoid' and a bias (Keras's defaults)")
+    embedding = model.get_layer(layers.DECODER_EMBEDDING).get_weights()[0]  # (vocab, embedding)
+    kernel, recurrent, bias = lstm.get_weights()  # (embedding, 4u), (u, 4u), (4u,)
+    units = recurrent.shape[0]
+    embedded = graph.add("Gather", [graph.weight("embedding", embedding), names.PREVIOUS_TOKEN])
+    x = graph.add("Unsqueeze", [embedded, graph.axis(0)])  # (1 step, batch, embedding)
+    h0 = graph.add("Unsqueeze", [names.STATE_H, graph.axis(0)])  # (1 direction, batch, units)
+    c0 = graph.add("Unsqueeze", [names.STATE_C, graph.axis(0)])
+    w = graph.weight("lstm_w", _onnx_gates(kernel).T[None])      # (1, 4u, embedding)
+    r = graph.weight("lstm_r", _onnx_gates(recurrent).T[None])   # (1, 4u, u)
+    b = graph.weight("lstm_b", np.concatenate([_onnx_gates(bias), np.zeros_like(bias)])[None])
+    _, new_h, new_c = graph.add("LSTM", [x, w, r, b, "", h0, c0], ["", "lstm_h", "lstm_c"],
+                                hidden_size=units)
+    graph.add("Squeeze", [new_h, graph.axis(0)], [names.STATE_H_OUT])
+    graph.add("Squeeze", [new_c, graph.axis(0)], [names.STATE_C_OUT])
+    return names.STATE_H_OUT
+
+
+def _onnx_gates(weights):
+    """Keras orders an LSTM's gates (input, forget, cell, output) on the last axis; ONNX
+    orders them (input, output, forget, cell)."""
+    i, f, c, o = np.split(weights, 4, axis=-1)
+    return np.concatenate([i, o, f, c], axis=-1)
+
+
+def _attend(graph, model, output):
+    """Luong-style global attention after the step, as train.attention builds it: score the
+    encoder outputs, mask past source_lengths as Keras does, softmax, context, then
+    tanh(W_c [context; output] + b_c). Outputs attention_weights (batch, source_length)."""
+    find, kind = model.get_layer, attention_kind(model)
+    memory = names.ENCODER_OUTPUTS  # (batch, source_length, units)
+    query = output
+    if kind in ("luong", "bahdanau"):
+        query = graph.add("MatMul", [output, graph.weight(
+            "attention_query", find(ATTENTION_QUERY).get_weights()[0])])
+    if kind == "bahdanau":  # v^T tanh(W_1 q + W_2 k), v = the layer's scale
+        keys = graph.add("MatMul", [memory, graph.weight(
+            "attention_key", find(ATTENTION_KEY).get_weights()[0])])
+        summed = graph.add("Add", [graph.add("Unsqueeze", [query, graph.axis(1)]), keys])
+        scaled = graph.add("Mul", [graph.add("Tanh", [summed]), graph.weight(
+            "attention_scale", find(ATTENTION).get_weights()[0])])
+        scores = graph.add("ReduceSum", [scaled, graph.axis(2)], keepdims=0)
+    else:  # q^T k
+        column = graph.add("Unsqueeze", [query, graph.axis(2)])  # (batch, units, 1)
+        scores = graph.add("Squeeze", [graph.add("MatMul", [memory, column]), graph.axis(2)])
+    scores = _mask_padding(graph, scores, memory)
+    weights = graph.add("Softmax", [scores], [names.ATTENTION_WEIGHTS], axis=1)
+    row = graph.add("Unsqueeze", [weights, graph.axis(1)])  # (batch, 1, source_length)
+    context = graph.add("Squeeze", [graph.add("MatMul", [row, memory]), graph.axis(1)])
+    kernel, bias = find(ATTENTION_COMBINE).get_weights()  # (2 units, units), (units,)
+    joined = graph.add("Concat", [context, output], axis=1)
+    product = graph.add("MatMul", [joined, graph.weight("combine_kernel", kernel)])
+    combined = graph.add("Add", [product, graph.weight("combine_bias", bias)])
+    return graph.add("Tanh", [combined])
+
+
+def _mask_padding(graph, scores, memory):
+    """scores (batch, source_length) -> scores - 1e9 at positions >= source_lengths."""
+    width = graph.add("Gather", [graph.add("Shape", [memory]), graph.axis(1)], axis=0)
+    positions = graph.add("Range", [graph.weight("zero", np.array(0, np.int64)),
+                                    graph.add("Squeeze", [width, graph.axis(0)]),
+                                    graph.weight("one", np.array(1, np.int64))])
+    lengths = graph.add("Unsqueeze", [graph.add("Cast", [names.SOURCE_LENGTHS],
+                                                to=TensorProto.INT64), graph.axis(1)])
+    real = graph.add("Less", [positions, lengths])  # (batch, source_length)
+    lowered = graph.add("Sub", [scores, graph.weight("mask_value",
+                                                     np.array(KERAS_MASK_VALUE, np.float32))])
+    return graph.add("Where", [real, scores, lowered])
+
+
+def _head(graph, model, variant, features):
+    """features (batch, units) -> the variant's outputs (see the module docstring)."""
+    kernel, bias = model.get_layer(layers.DECODER_SOFTMAX).get_weights()  # (units, V), (V,)
+    shortlist = variant in names.SHORTLIST_GRAPHS
+    if shortlist:  # rows of the transposed kernel: one contiguous row per candidate
+        rows = graph.add("Gather", [graph.weight("output_rows", kernel.T), names.CANDIDATE_IDS])
+        biases = graph.add("Gather", [graph.weight("output_bias", bias), names.CANDIDATE_IDS])
+        scores = graph.add("Gemm", [features, rows, biases], transB=1)
+        logits = graph.add("Add", [scores, names.CANDIDATE_MASK])  # (batch, candidates)
+    else:
+        if variant == "decoder_greedy":  # padded to whole blocks for _blocked_argmax
+            kernel, bias = _padded(kernel, bias)
+        # MatMul + Add, which onnxruntime fuses into one Gemm, and which its dynamic int8
+        # quantization handles (it leaves Gemm in float32)
+        product = graph.add("MatMul", [features, graph.weight("output_kernel", kernel)])
+        logits = graph.add("Add", [product, graph.weight("output_bias", bias)])  # (batch, V)
+    if variant == "decoder":
+        graph.add("Softmax", [logits], [names.PROBABILITIES], axis=1)
+    if variant == "decoder_greedy":
+        _vocabulary_ids(graph, _blocked_argmax(graph, logits), names.NEXT_TOKEN, False)
+        return
+    if variant in ("decoder", "decoder_greedy_shortlist"):
+        position = graph.add("ArgMax", [logits], axis=1, keepdims=0)  # first of equals
+        _vocabulary_ids(graph, position, names.NEXT_TOKEN, shortlist)
+        return
+    # LogSoftmax, then TopK: ReduceLogSumExp would avoid writing every log-probability, but
+    # onnxruntime's is 3x slower and 10x less exact (its sum has no max subtracted)
+    log_p = graph.add("LogSoftmax", [logits], axis=1)
+    _, positions = graph.add("TopK", [log_p, names.TOP_K],
+                             [names.TOP_LOG_PROBABILITIES, "top_positions"], axis=1, largest=1,
+                             sorted=1)
+    _vocabulary_ids(graph, positions, names.TOP_IDS, shortlist)
+
+
+ARGMAX_BLOCK = 128
+PAD_LOGIT = -3.0e38  # a padded column's bias: below any real logit, still finite
+
+
+def _padded(kernel, bias):
+    """The output layer with columns added up to a multiple of ARGMAX_BLOCK: copies of column
+    0 (so that per-channel int8 scales stay sane) whose bias makes them never the largest."""
+    extra = -kernel.shape[1] % ARGMAX_BLOCK
+    return (np.concatenate([kernel, np.repeat(kernel[:, :1], extra, axis=1)], axis=1),
+            np.concatenate([bias, np.full(extra, PAD_LOGIT, bias.dtype)]))
+
+
+def _blocked_argmax(graph, logits):
+    """ArgMax over (batch, V) logits, V a multiple of ARGMAX_BLOCK, in two levels: the block
+    holding the maximum (a vectorised ReduceMax, then ArgMax over V / 128 block maxima), then
+    the position inside it. onnxruntime's ArgMax is a scalar loop: at batch 64 over 6,528
+    logits it takes ~240 us; this takes ~30 us. Both give the first of equal maxima."""
+    blocks = graph.add("Reshape", [logits, graph.weight(
+        "block_shape", np.array([0, -1, ARGMAX_BLOCK], np.int64))])  # (batch, blocks, 128)
+    block = graph.add("ArgMax", [graph.add("ReduceMax", [blocks], axes=[2], keepdims=0)],
+                      axis=1, keepdims=0)  # (batch,) int64
+    rows = graph.add("Reshape", [logits, graph.weight(
+        "row_shape", np.array([-1, ARGMAX_BLOCK], np.int64))])  # (batch * blocks, 128)
+    batch = graph.add("Squeeze", [graph.add("Gather", [graph.add("Shape", [logits]),
+                                                       graph.axis(0)], axis=0), graph.axis(0)])
+    first_row = graph.add("Range", [graph.weight("zero_row", np.array(0, np.int64)), batch,
+                                    graph.weight("one_row", np.array(1, np.int64))])
+    count = graph.add("Gather", [graph.add("Shape", [blocks]), graph.axis(1)], axis=0)  # (1,)
+    chosen = graph.add("Add", [graph.add("Mul", [first_row, count]), block])
+    inner = graph.add("ArgMax", [graph.add("Gather", [rows, chosen], axis=0)], axis=1, keepdims=0)
+    width = graph.weight("block_width", np.array(ARGMAX_BLOCK, np.int64))
+    return graph.add("Add", [graph.add("Mul", [block, width]), inner])
+
+
+def _vocabulary_ids(graph, positions, output, shortlist):
+    """int64 positions in the logits -> int32 vocabulary ids named `output`."""
+    if shortlist:
+        graph.add("Gather", [names.CANDIDATE_IDS, positions], [output])
+    else:
+        graph.add("Cast", [positions], [output], to=TensorProto.INT32)
