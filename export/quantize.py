@@ -8,6 +8,7 @@ output layer, which is small already. The int8 graphs replace the float32 ones; 
 are good enough is decided by export.gates, on the run's validation sentences.
 """
 
+import logging
 import os
 
 from runtime.manifest import GRAPH_FILES
@@ -20,10 +21,14 @@ def quantize_graphs(folder, graphs):
     """Replace each of `graphs` (manifest GRAPH_FILES keys) in `folder` by its int8 version."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    for graph in graphs:
-        path = os.path.join(folder, GRAPH_FILES[graph])
-        quantized = path + ".int8"
-        quantize_dynamic(path, quantized, per_channel=True, weight_type=QuantType.QInt8,
-                         op_types_to_quantize=QUANTIZED_OPS,
-                         extra_options={"MatMulConstBOnly": True})  # weights, not activations
-        os.replace(quantized, path)
+    logging.disable(logging.WARNING)  # its advice to run shape inference first: not needed here
+    try:
+        for graph in graphs:
+            path = os.path.join(folder, GRAPH_FILES[graph])
+            quantized = path + ".int8"
+            quantize_dynamic(path, quantized, per_channel=True, weight_type=QuantType.QInt8,
+                             op_types_to_quantize=QUANTIZED_OPS,
+                             extra_options={"MatMulConstBOnly": True})  # weights only
+            os.replace(quantized, path)
+    finally:
+        logging.disable(logging.NOTSET)

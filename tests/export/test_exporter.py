@@ -21,14 +21,16 @@ KINDS = list(LEVEL_AND_ATTENTION)  # char and word, each attention kind
 def test_export_directory_and_manifest(exports, kind):
     folder, manifest, _ = exports[kind]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [names.MANIFEST_FILE, names.ENCODER_FILE, names.DECODER_FILE, names.SOURCE_VOCAB_FILE,
-         names.TARGET_VOCAB_FILE, names.PARITY_FILE])
+        [names.MANIFEST_FILE, names.ENCODER_FILE, names.DECODER_FILE, "decoder_greedy.onnx",
+         "decoder_top_k.onnx", names.SOURCE_VOCAB_FILE, names.TARGET_VOCAB_FILE,
+         names.PARITY_FILE])
     loaded = Manifest.from_json((folder / names.MANIFEST_FILE).read_text())
     assert loaded == manifest
     level, attention = LEVEL_AND_ATTENTION[kind]
     assert loaded.tokenization["level"] == level and loaded.attention == attention
     assert loaded.tokenization["special_tokens"] == {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}
     assert loaded.model["state_size"] == 16 and loaded.opset == 17
+    assert loaded.format_version == 4 and loaded.precision == "float32" and loaded.shortlist is None
     assert set(loaded.versions) >= {"keras", "tensorflow", "tf2onnx", "onnx", "onnxruntime"}
     assert loaded.training["config"]["level"] == level and loaded.max_source_length > 0
 
@@ -172,7 +174,11 @@ def test_failed_proofs_list_every_failure_and_leave_nothing(runs, tmp_path, monk
     message = str(caught.value)
     for output in ("state_h", "state_c", "probabilities", "state_h_out", "state_c_out", "next_token"):
         assert f"output {output}:" in message
-    assert "(7 failed checks)" in message  # 2 encoder + 4 decoder outputs + batch invariance
+    for output in ("decoder_greedy output next_token:", "decoder_top_k output top_ids:",
+                   "decoder_top_k output top_log_probabilities:"):
+        assert output in message
+    # 2 encoder + 4 decoder outputs, 3 of the greedy graph, 4 of the top-k one, batch invariance
+    assert "(14 failed checks)" in message
     assert not (tmp_path / "out").exists()
 
 

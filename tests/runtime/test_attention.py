@@ -45,16 +45,17 @@ def test_batched_equals_one_by_one(translators, kind):
 
 
 def test_without_attention_asked_the_weights_are_not_fetched(translators, monkeypatch):
-    decoder = translators["word-luong"].sessions[1]
+    sessions = dict(translators["word-luong"].sessions)
+    greedy = sessions["decoder_greedy"]  # what greedy decoding runs
     fetched = []
 
     class Recording:  # onnxruntime sessions cannot be patched; stand in front of one
         def run(self, names, feeds):
             fetched.append(tuple(names or ()))
-            return decoder.run(names, feeds)
+            return greedy.run(names, feeds)
 
-    translator = Translator(translators["word-luong"].export, translators["word-luong"].sessions[0],
-                            Recording())
+    sessions["decoder_greedy"] = Recording()
+    translator = Translator(translators["word-luong"].export, sessions)
     result = translator.translate_detailed(["the cat ."])[0]
     assert result.attention is None and result.source_tokens == ("the", "cat", ".")
     assert fetched and all("attention_weights" not in names for names in fetched)

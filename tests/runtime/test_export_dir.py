@@ -4,6 +4,7 @@ import hashlib
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from runtime import ExportLoadError, ManifestError, Translator
@@ -30,19 +31,39 @@ def test_edited_vocabulary_is_a_hash_mismatch(export_copy):
         Translator.load(export_copy)
 
 
-def test_a_version_2_export_still_loads_and_translates(exports, export_copy):
-    def as_version_2(manifest):
-        manifest["format_version"] = 2
-        del manifest["model"]["attention"]
-    edit_manifest(export_copy, as_version_2)
-    old = Translator.load(export_copy)
-    assert old.manifest.attention == "none"
-    assert old.translate("abc") == Translator.load(exports["char"][0]).translate("abc")
+def as_format(version):
+    """An edit that makes a format 4 export's manifest one of an older format, which has only
+    encoder.onnx and decoder.onnx (the lean graphs' files stay, unlisted and unused)."""
+    def edit(manifest):
+        manifest["format_version"] = version
+        if version == 2:
+            del manifest["model"]["attention"]
+        del manifest["precision"], manifest["shortlist"]
+        for graph in names.LEAN_GRAPHS:
+            del manifest["files"][manifest["graphs"].pop(graph)["file"]]
+    return edit
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_an_older_export_still_loads_and_translates(exports, export_copy, version):
+    from runtime import Decoding
+
+    edit_manifest(export_copy, as_format(version))
+    old, new = Translator.load(export_copy), Translator.load(exports["char"][0])
+    assert old.manifest.attention == "none" and set(old.sessions) == {"encoder", "decoder"}
+    assert old.translate("abc") == new.translate("abc")
+    beam = Decoding("beam", beam_width=3, n_best=2)  # top-k on the host, from probabilities
+    older, newer = (t.translate_detailed(["abc", "ba"], decoding=beam) for t in (old, new))
+    for a, b in zip(older, newer):
+        assert [c.tokens for c in a.n_best] == [c.tokens for c in b.n_best]
+        np.testing.assert_allclose([c.score for c in a.n_best], [c.score for c in b.n_best],
+                                   rtol=1e-5)
 
 
 def test_future_format_version(export_copy):
     edit_manifest(export_copy, lambda m: m.update(format_version=99))
-    with pytest.raises(ManifestError, match="format version 99 is not supported"):
+    with pytest.raises(ManifestError, match="format version 99 is not supported .*written by a "
+                                            "newer `python -m export`: upgrade this runtime"):
         Translator.load(export_copy)
 
 

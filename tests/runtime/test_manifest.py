@@ -7,20 +7,25 @@ from runtime.errors import ManifestError
 from runtime.manifest import FORMAT_VERSION, Manifest, TensorSpec, graph_io
 
 
-def example(attention="none", version=FORMAT_VERSION):
-    io = graph_io(8, 20, attention)
+def example(attention="none", version=FORMAT_VERSION, shortlist=False):
+    io = graph_io(8, 20, attention, version, shortlist)
     model = {"state_size": 8, "source_vocab_size": 10, "target_vocab_size": 20}
     if version >= 3:
         model["attention"] = attention
+    files = {names.GRAPH_FILES[g]: "0" * 64 for g in io}
+    if shortlist:
+        files[names.SHORTLIST_FILE] = "0" * 64
+    extra = {} if version < 4 else {"precision": "float32", "shortlist": {
+        "file": names.SHORTLIST_FILE, "frequent": 5, "per_source_token": 3} if shortlist else None}
     return Manifest(
         format_version=version,
         model=model,
         tokenization={"level": "char", "lowercase": False,
                       "special_tokens": {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}},
         max_source_length=5, max_target_length=6,
-        graphs={g: {"file": f"{g}.onnx", "inputs": [s.to_dict() for s in io[g]["inputs"]],
+        graphs={g: {"file": names.GRAPH_FILES[g], "inputs": [s.to_dict() for s in io[g]["inputs"]],
                     "outputs": [s.to_dict() for s in io[g]["outputs"]]} for g in io},
-        opset=17, files={"encoder.onnx": "0" * 64}, versions={}, training={})
+        opset=17, files=files, versions={}, training={}, **extra)
 
 
 def test_round_trip_and_specs():
@@ -33,11 +38,21 @@ def test_round_trip_and_specs():
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 4 is not supported"),
+    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 5 is not supported.*"
+                                                            "upgrade this runtime"),
     (lambda d: d.update(format_version=1), "format version 1 is not supported"),
     (lambda d: d["model"].update(attention="transformer"), "model.attention 'transformer' is not"),
     (lambda d: d["model"].pop("attention"), "model.attention None is not one of"),
-    (lambda d: d.update(format_version=2), "not part of format version 2"),
+    (lambda d: d.update(format_version=3), "unknown \\['precision', 'shortlist'\\]"),
+    (lambda d: d.update(precision="int4"), "precision 'int4' is not one of"),
+    (lambda d: d.update(shortlist={"file": "x.json"}), "shortlist must be null or"),
+    (lambda d: d.update(shortlist={"file": "shortlist.json", "frequent": 1,
+                                   "per_source_token": 1}), "shortlist.json has no hash"),
+    (lambda d: (d.update(shortlist={"file": "shortlist.json", "frequent": 1,
+                                    "per_source_token": 1}),
+                d["files"].update({"shortlist.json": "0" * 64})), "graphs must describe exactly"),
+    (lambda d: d["graphs"].pop("decoder_greedy"), "graphs must describe exactly"),
+    (lambda d: d["files"].pop("decoder_top_k.onnx"), "decoder_top_k.onnx has no hash"),
     # A model with attention whose graphs lack the attention tensors, and the reverse.
     (lambda d: d["model"].update(attention="luong"), "a model with attention 'luong' has "
                                                      "\\[.*'encoder_outputs'\\]"),
@@ -65,6 +80,24 @@ def test_attention_models_have_the_attention_tensors(attention):
 def test_version_2_manifests_still_load_as_models_without_attention():
     manifest = Manifest.from_json(example(version=2).to_json())
     assert manifest.format_version == 2 and manifest.attention == "none"
+    assert manifest.precision == "float32" and manifest.shortlist is None
+    assert set(manifest.graphs) == {"encoder", "decoder"}
+
+
+def test_version_2_manifests_have_no_attention_field():
+    values = json.loads(example(version=2).to_json())
+    values["model"]["attention"] = "none"
+    with pytest.raises(ManifestError, match="not part of format version 2"):
+        Manifest.from_json(json.dumps(values))
+
+
+def test_format_4_lists_the_lean_and_shortlist_graphs():
+    manifest = Manifest.from_json(example(shortlist=True).to_json())
+    assert list(manifest.graphs) == list(names.GRAPH_FILES)
+    inputs, outputs = manifest.io_specs("decoder_top_k_shortlist")
+    assert [s.name for s in inputs][-3:] == [names.CANDIDATE_IDS, names.CANDIDATE_MASK, names.TOP_K]
+    assert [s.name for s in outputs][:2] == [names.TOP_LOG_PROBABILITIES, names.TOP_IDS]
+    assert manifest.io_specs("decoder_greedy")[1][0].name == names.NEXT_TOKEN
 
 
 def test_refuses_non_json():

@@ -42,8 +42,9 @@ def test_empty_input_never_reaches_onnxruntime(exports, kind, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("onnxruntime was called")
 
-    monkeypatch.setattr(translator, "_backend",
-                        translator._backend._replace(encode=refuse, step=refuse))
+    refusing = [b._replace(encode=refuse, step=refuse, outputs=refuse, top=refuse)
+                for b in translator._backends]
+    monkeypatch.setattr(translator, "_backends", translator._backends._make(refusing))
     assert translator.translate_batch(["", "   ", "\n\t"]) == ["", "", ""]
     assert translator.translate_batch([]) == []
 
@@ -127,11 +128,11 @@ def test_cuda_falls_back_to_cpu_with_a_warning_or_fails_when_strict(exports):
 
 
 def test_session_settings_are_the_measured_defaults(exports):
-    for session in Translator.load(exports["char"][0]).sessions:
+    for session in Translator.load(exports["char"][0]).sessions.values():
         options = session.get_session_options()
         assert options.intra_op_num_threads == 1 and options.inter_op_num_threads == 1
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    for session in Translator.load(exports["char"][0], threads=2, spinning=True).sessions:
+    for session in Translator.load(exports["char"][0], threads=2, spinning=True).sessions.values():
         options = session.get_session_options()
         assert options.intra_op_num_threads == 2
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
