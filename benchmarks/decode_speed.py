@@ -1,119 +1,198 @@
-"""Decoding latency, throughput, cold start and memory: the runtime against the Keras way,
-on the same trained model and the same validation sentences, side by side in one run.
+"""Decoding speed and quality, side by side in one run: the runtime's exports (full step
+graph, lean fp32, int8, shortlist, int8 + shortlist) against Keras (`predict` per step,
+direct calls, tf.function) and TFLite (fp32, dynamic-range int8), on trained models and the
+same validation sentences, at batch 1 and batch 64, one thread.
 
-    python benchmarks/decode_speed.py --run runs/default --export exports/default
+    python benchmarks/decode_speed.py --run runs/default --run runs/keras-io
 
-Every method must produce the same outputs; that is checked before anything is reported.
-Writes results/decode_speed.json, results/decode_speed.md and results/decode_speed.png.
+Exact methods must give Keras's outputs (the run stops otherwise); lossy ones report how
+many match, and every row has the chrF of its outputs. The exports are made by this script
+(python -m export's export_run) in a temporary folder. Writes decode_speed.{json,md,png} to
+--out (default benchmarks/results).
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import decode_methods  # noqa: E402
+import decode_methods as methods  # noqa: E402
 import numpy as np  # noqa: E402
-import onnxruntime  # noqa: E402
-from runtime import Translator  # noqa: E402
 
-RESULTS = os.path.join(HERE, "results")
-BATCH_SIZES = (8, 32, 64, 128)
+BATCH = 64
+VARIANTS = {  # runtime method -> export_run options
+    "runtime lean fp32": {}, "runtime int8": {"quantize": "int8"},
+    "runtime shortlist": {"shortlist": True},
+    "runtime int8 + shortlist": {"quantize": "int8", "shortlist": True}}
 
 
 def validation_sentences(run_path, count):
+    """(texts, source ids, references, max_length, run) of the run's first `count`
+    validation pairs."""
     from train.dataset import validation_split
     from train.run_dir import RunDir
 
     run = RunDir(run_path)
     config, metadata = run.read_config(), run.read_metadata()
     validation = validation_split(metadata["data"]["path"], config, run.load_vocabularies())
-    return ([source for source, _ in validation.texts[:count]], validation.sources[:count],
+    pairs = validation.texts[:count]
+    return ([s for s, _ in pairs], validation.sources[:count], [t for _, t in pairs],
             metadata["data"]["max_target_length"], run)
 
 
-def time_each(decode, items):
-    """[(seconds, output ids)] calling decode(item) once per item."""
-    timed = []
-    for item in items:
-        started = time.perf_counter()
-        output = decode(item)
-        timed.append((time.perf_counter() - started, output))
-    return timed
-
-
-def summarize(name, batch, latencies, outputs, total_seconds, max_length):
-    steps = [min(len(ids) + 1, max_length) for ids in outputs]  # <end> is a step too
-    per_step = ([s / n * 1e6 for s, n in zip(latencies, steps)] if batch == 1
-                else [total_seconds / sum(steps) * 1e6])
-    quantiles = np.percentile(np.array(latencies) * 1e3, [50, 90, 99])
-    return {"method": name, "batch": batch, "p50_ms": quantiles[0], "p90_ms": quantiles[1],
-            "p99_ms": quantiles[2], "us_per_step": statistics.median(per_step),
-            "sentences_per_s": len(outputs) / total_seconds,
-            "tokens_per_s": sum(len(ids) for ids in outputs) / total_seconds,
-            "latencies_ms": [seconds * 1e3 for seconds in latencies]}
-
-
-def run_methods(run, export, texts, sources, max_length, predict_count):
+def make_methods(run, texts, sources, max_length, folder, predict_count, log=print):
+    """-> ([Method], {variant: gate figures or the failure}) for one trained run."""
+    from export.errors import GateError
+    from export.exporter import export_run
+    from tflite_methods import convert, tflite_backend
     from train.decode import keras_backend
     from train.model import build_inference_models
     from train.trainer import load_best_model
 
     encoder, decoder_step = build_inference_models(load_best_model(run.path))
     target_vocab = run.load_vocabularies()[1]
-    translator = Translator.load(export, threads=1)
-    rows, outputs = [], {}
-
-    def record(name, batch, timed, latencies=None):
-        ids = [list(o) for _, o in timed]
-        outputs[name] = [tuple(target_vocab.decode(i)) for i in ids]
-        total = sum(seconds for seconds, _ in timed)
-        rows.append(summarize(name, batch, latencies or [s for s, _ in timed], ids, total, max_length))
-
-    record("keras predict per step (keras-io)", 1,
-           time_each(decode_methods.keras_predict(encoder, decoder_step, max_length),
-                     sources[:predict_count]))
-    record("keras models called directly", 1,
-           time_each(decode_methods.keras_direct(keras_backend(encoder, decoder_step), max_length), sources))
-    record("keras models through tf.function", 1,
-           time_each(decode_methods.keras_function(encoder, decoder_step, max_length), sources))
-    runtime_one = time_each(lambda text: _ids(translator, [text], target_vocab)[0], texts)
-    record("runtime, batch 1", 1, runtime_one)
-    for batch in BATCH_SIZES:
-        chunks = [texts[i:i + batch] for i in range(0, len(texts), batch)]
-        timed = time_each(lambda chunk: _ids(translator, chunk, target_vocab), chunks)
-        per_sentence = [(seconds, ids) for seconds, batch_ids in timed for ids in batch_ids]
-        record(f"runtime, batch {batch}", batch, per_sentence,
-               latencies=[seconds for seconds, _ in per_sentence])
-        rows[-1]["sentences_per_s"] = len(texts) / sum(s for s, _ in timed)
-        rows[-1]["tokens_per_s"] = sum(len(i) for _, i in per_sentence) / sum(s for s, _ in timed)
-        rows[-1]["us_per_step"] = sum(s for s, _ in timed) / sum(
-            min(len(i) + 1, max_length) for _, i in per_sentence) * 1e6
-    return rows, outputs
+    made = [methods.keras_predict(encoder, decoder_step, sources[:predict_count], max_length),
+            methods.backend_method("keras models called directly",
+                                   keras_backend(encoder, decoder_step), sources, max_length,
+                                   batched=False),
+            methods.backend_method("keras tf.function",
+                                   methods.keras_function_backend(encoder, decoder_step),
+                                   sources, max_length)]
+    if len(encoder.outputs) == 2:  # the TFLite baseline has no attention
+        for name, quantize in (("tflite fp32", False), ("tflite int8 (dynamic range)", True)):
+            backend = tflite_backend(*convert(encoder, decoder_step, quantize), threads=1)
+            made.append(methods.backend_method(name, backend, sources, max_length, exact=not quantize))
+    figures = {}
+    for name, options in VARIANTS.items():
+        out = os.path.join(folder, name.replace(" ", "-").replace("+", "and"))
+        try:
+            _, report = export_run(run.path, out, log=lambda line: None, **options)
+        except GateError as error:
+            figures[name] = {"failed": str(error)}
+            log(f"{name}: {error}")
+            continue
+        figures[name] = report["gates"]
+        if name == "runtime lean fp32":
+            made.append(methods.runtime_method("runtime full step graph (fp32, as format 3)",
+                                               out, texts, target_vocab, full_step=True))
+        made.append(methods.runtime_method(name, out, texts, target_vocab, exact=not options))
+    return made, figures
 
 
-def _ids(translator, texts, target_vocab):
-    return [[target_vocab.ids[t] for t in result.tokens]
-            for result in translator.translate_detailed(texts)]
+def measure(method, count, reference_ids, score):
+    """Rows for batch 1 (and 64): latency quantiles, us per step, throughput, chrF."""
+    rows = []
+    for batch in (1, BATCH) if method.batched else (1,):
+        indices = list(range(count))
+        chunks = [indices[i:i + batch] for i in range(0, count, batch)]
+        method.decode(chunks[0])  # warm-up (tf.function traces, sessions allocate)
+        timed, outputs = [], []
+        for chunk in chunks:
+            started = time.perf_counter()
+            outputs += method.decode(chunk)
+            timed.append(time.perf_counter() - started)
+        steps = [len(ids) + 1 for ids in outputs]  # <end> is a step too
+        latencies = [t for t, chunk in zip(timed, chunks) for _ in chunk]
+        per_step = ([t / s * 1e6 for t, s in zip(timed, steps)] if batch == 1
+                    else [sum(timed) / sum(steps) * 1e6])
+        identical = sum(a == b for a, b in zip(outputs, reference_ids))
+        rows.append({
+            "method": method.name, "batch": batch, "sentences": count,
+            "p50_ms": float(np.percentile(latencies, 50) * 1e3),
+            "p90_ms": float(np.percentile(latencies, 90) * 1e3),
+            "p99_ms": float(np.percentile(latencies, 99) * 1e3),
+            "us_per_step": statistics.median(per_step), "sentences_per_s": count / sum(timed),
+            "identical_to_keras": identical, "chrf": score(outputs),
+            "latencies_ms": [t * 1e3 for t in latencies], "outputs": outputs})
+    return rows
 
 
-def check_identical(outputs):
-    reference_name = "keras models called directly"
-    reference = outputs[reference_name]
-    problems = []
-    for name, produced in outputs.items():
-        for i, (a, b) in enumerate(zip(reference, produced)):
-            if a != b:
-                problems.append(f"{name}: sentence {i} gives {b!r}, {reference_name} gives {a!r}")
-                break
-    return problems
+def step_microseconds(backend, tokens, repeats=300):
+    """Median us of one decoder step on the encoder's state for `tokens` (real sentences)."""
+    state = backend.encode(tokens)
+    token = np.full(len(tokens), 1, dtype=np.int32)  # <start>
+    backend.step(token, state)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        backend.step(token, state)
+        times.append(time.perf_counter() - started)
+    return float(np.median(times) * 1e6)
+
+
+def benchmark_model(run_path, count, predict_count, folder, log=print):
+    from evaluate.scores import score
+    from runtime.tokenize import detokenize
+    from runtime.vocabulary import pad_sequences
+
+    texts, sources, references, max_length, run = validation_sentences(run_path, count)
+    config, target_vocab = run.read_config(), run.load_vocabularies()[1]
+
+    def chrf(outputs):
+        hypotheses = [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]
+        return score(hypotheses, references[:len(hypotheses)], config.lowercase)["chrf"]
+
+    made, gates = make_methods(run, texts, sources, max_length, folder, predict_count, log)
+    reference = next(m for m in made if m.name == "keras models called directly")
+    reference_ids = reference.decode(list(range(count)))
+    rows, steps, problems = [], [], []
+    for method in made:
+        log(f"measuring {method.name}")
+        measured = measure(method, predict_count if "predict" in method.name else count,
+                           reference_ids, chrf)
+        for row in measured:
+            if method.exact and row["identical_to_keras"] != row["sentences"]:
+                problems.append(f"{method.name}, batch {row['batch']}: "
+                                f"{row['sentences'] - row['identical_to_keras']} outputs differ "
+                                f"from Keras's")
+        rows += measured
+        if method.backend is not None:
+            steps.append({"method": method.name, **{
+                f"batch_{b}_us": step_microseconds(method.backend, pad_sequences(sources[:b]))
+                for b in (1, BATCH)}})
+    return {"run": os.path.abspath(run_path), "level": config.level, "sentences": count,
+            "rows": rows, "steps": steps, "gates": gates, "problems": problems}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="append", help="a trained run (repeat for several); "
+                        "default: runs/default and runs/keras-io")
+    parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--predict-sentences", type=int, default=50,
+                        help="sentences for the slow `predict` per step method")
+    parser.add_argument("--out", default=os.path.join(HERE, "results"),
+                        help="folder for decode_speed.{json,md,png}")
+    args = parser.parse_args(argv)
+    import decode_report
+    from runtime_settings import sweep
+
+    report = {"command": "python " + " ".join(sys.argv), "models": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for run_path in args.run or ["runs/default", "runs/keras-io"]:
+            name = os.path.basename(os.path.normpath(run_path))
+            report["models"][name] = benchmark_model(
+                run_path, args.sentences, args.predict_sentences, os.path.join(folder, name))
+        first = next(iter(report["models"].values()))
+        lean = os.path.join(folder, next(iter(report["models"])), "runtime-lean-fp32")
+        report["cold_start"] = cold_start(first["run"], lean)
+        texts = validation_sentences(first["run"], args.sentences)[0]
+        report["thread_sweep"] = sweep(lean, texts)
+    problems = [p for model in report["models"].values() for p in model["problems"]]
+    if problems:
+        print("exact methods differ from Keras; no figures reported:\n" + "\n".join(problems),
+              file=sys.stderr)
+        return 1
+    report["goals"] = decode_report.goals(report)
+    decode_report.write(report, args.out)
+    return 0
 
 
 # Peak RSS from /proc/self/status VmHWM: ru_maxrss survives fork+exec, so a child of this
@@ -147,90 +226,6 @@ def cold_start(run, export, repeats=3):
         results[name] = {"seconds": statistics.median(s for s, _ in samples),
                          "peak_rss_mib": statistics.median(r for _, r in samples)}
     return results
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default="runs/default")
-    parser.add_argument("--export", default="exports/default")
-    parser.add_argument("--sentences", type=int, default=200)
-    args = parser.parse_args()
-    texts, sources, max_length, run = validation_sentences(args.run, args.sentences)
-    rows, outputs = run_methods(run, args.export, texts, sources, max_length, len(sources))
-    problems = check_identical(outputs)
-    if problems:
-        print("outputs differ; no figures reported:\n" + "\n".join(problems), file=sys.stderr)
-        return 1
-    from runtime_settings import sweep
-
-    report = {"command": "python " + " ".join(sys.argv), "sentences": len(texts),
-              "rows": rows, "cold_start": cold_start(os.path.abspath(args.run), os.path.abspath(args.export)),
-              "thread_sweep": sweep(args.export, texts),
-              "cuda": ("CUDAExecutionProvider" in onnxruntime.get_available_providers()
-                       and "available but not measured by this script" or
-                       "skipped: this onnxruntime has no CUDA provider (no GPU here)")}
-    report["goals"] = goals(rows, report["cold_start"])
-    write(report)
-    return 0
-
-
-def goals(rows, cold):
-    by = {row["method"]: row for row in rows}
-    one = by["runtime, batch 1"]
-    best_keras = min(by["keras models called directly"]["p50_ms"], by["keras models through tf.function"]["p50_ms"])
-    return {
-        "runtime batch 1 vs keras predict (median latency, >= 1000x)": by["keras predict per step (keras-io)"]["p50_ms"] / one["p50_ms"],
-        "runtime batch 1 vs best direct Keras (median latency, >= 10x)": best_keras / one["p50_ms"],
-        "runtime batch 1 us per decode step (median, <= 50)": one["us_per_step"],
-        "runtime batch 64 us per sequence-step (<= 10)": by["runtime, batch 64"]["us_per_step"],
-        "cold start, keras / runtime (>= 10x)": cold["keras"]["seconds"] / cold["runtime"]["seconds"],
-        "peak RSS, runtime / keras (<= 0.25)": cold["runtime"]["peak_rss_mib"] / cold["keras"]["peak_rss_mib"],
-    }
-
-
-def write(report):
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "decode_speed.json"), "w") as f:
-        json.dump(report, f, indent=2)
-    lines = ["| method | p50 ms | p90 ms | p99 ms | us/step | sentences/s | tokens/s |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['method']} | {r['p50_ms']:.3f} | {r['p90_ms']:.3f} | {r['p99_ms']:.3f} | "
-              f"{r['us_per_step']:.1f} | {r['sentences_per_s']:.0f} | {r['tokens_per_s']:.0f} |"
-              for r in report["rows"]]
-    cold = report["cold_start"]
-    lines += ["", "| cold start (fresh process: import, load, one translation) | seconds | peak RSS MiB |",
-              "|---|---|---|"]
-    lines += [f"| {name} | {c['seconds']:.2f} | {c['peak_rss_mib']:.0f} |" for name, c in cold.items()]
-    lines += ["", "| goal | measured |", "|---|---|"]
-    lines += [f"| {name} | {value:.3g} |" for name, value in report["goals"].items()]
-    lines += ["", f"CUDA: {report['cuda']}"]
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(RESULTS, "decode_speed.md"), "w") as f:
-        f.write(text)
-    plot(report)
-    print(text)
-
-
-def plot(report):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = report["rows"]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    left.boxplot([r["latencies_ms"] for r in rows], vert=False, whis=(1, 99), showfliers=False)
-    left.set_yticks(range(1, len(rows) + 1), [r["method"] for r in rows])
-    left.set_xscale("log")
-    left.set_xlabel("latency per sentence, ms (box: quartiles, whiskers: p1-p99; log scale)")
-    batched = [r for r in rows if r["method"].startswith("runtime")]
-    right.plot([r["batch"] for r in batched], [r["sentences_per_s"] for r in batched], "-o")
-    right.set_xscale("log", base=2)
-    right.set_xlabel("runtime batch size")
-    right.set_ylabel("sentences per second")
-    right.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(os.path.join(RESULTS, "decode_speed.png"), dpi=100)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ Each variant here holds only the step's arithmetic:
     Gather(embedding, previous_token) -> LSTM (one step, fused ONNX op) -> [attention]
         -> features (batch, units) -> MatMul + Add (kernel, bias) = logits (batch, vocab)
     decoder                  logits -> Softmax = probabilities; ArgMax = next_token
-    decoder_greedy           logits -> ArgMax = next_token (no Softmax; a two-level ArgMax,
-                             over columns padded to whole blocks of 128 that never win)
+    decoder_greedy           logits -> ArgMax = next_token (no Softmax; from 1,024 target
+                             tokens on, a two-level ArgMax over columns padded to whole
+                             blocks of 128 that never win)
     decoder_top_k            logits -> LogSoftmax -> TopK(top_k): log-probabilities and ids
     decoder_*_shortlist      the Gemm over Gather(kernel rows, candidate_ids) only, plus the
                              per-row candidate_mask (0 or -inf); ids are mapped back to the
@@ -169,7 +170,8 @@ def _head(graph, model, variant, features):
         scores = graph.add("Gemm", [features, rows, biases], transB=1)
         logits = graph.add("Add", [scores, names.CANDIDATE_MASK])  # (batch, candidates)
     else:
-        if variant == "decoder_greedy":  # padded to whole blocks for _blocked_argmax
+        blocked = variant == "decoder_greedy" and kernel.shape[1] >= BLOCKED_ARGMAX_FROM
+        if blocked:  # padded to whole blocks for _blocked_argmax
             kernel, bias = _padded(kernel, bias)
         # MatMul + Add, which onnxruntime fuses into one Gemm, and which its dynamic int8
         # quantization handles (it leaves Gemm in float32)
@@ -177,10 +179,10 @@ def _head(graph, model, variant, features):
         logits = graph.add("Add", [product, graph.weight("output_bias", bias)])  # (batch, V)
     if variant == "decoder":
         graph.add("Softmax", [logits], [names.PROBABILITIES], axis=1)
-    if variant == "decoder_greedy":
+    if variant == "decoder_greedy" and blocked:
         _vocabulary_ids(graph, _blocked_argmax(graph, logits), names.NEXT_TOKEN, False)
         return
-    if variant in ("decoder", "decoder_greedy_shortlist"):
+    if variant in ("decoder", "decoder_greedy", "decoder_greedy_shortlist"):
         position = graph.add("ArgMax", [logits], axis=1, keepdims=0)  # first of equals
         _vocabulary_ids(graph, position, names.NEXT_TOKEN, shortlist)
         return
@@ -194,6 +196,9 @@ def _head(graph, model, variant, features):
 
 
 ARGMAX_BLOCK = 128
+# Below this many target tokens one ArgMax is cheaper than the two-level one's extra nodes
+# (about 1 us each at batch 1): ArgMax over 64 x 1,024 logits takes ~38 us.
+BLOCKED_ARGMAX_FROM = 1024
 PAD_LOGIT = -3.0e38  # a padded column's bias: below any real logit, still finite
 
 
