@@ -8,8 +8,10 @@ import os
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 
 from export import gates
+from export.errors import ExportError
 from export.quantize import quantize_graphs
 from export.shortlist import build_shortlist
 from export.step_graphs import step_graph
@@ -19,6 +21,7 @@ from runtime.backends import cpu_backend
 from runtime.greedy import greedy_decode
 from runtime.translator import Translator
 from runtime.vocabulary import pad_sequences
+from train.model import DECODER_SOFTMAX
 
 BATCH = 64
 
@@ -53,15 +56,18 @@ class SpeedUps:
                                  len(self.data.source_vocab), len(self.data.target_vocab),
                                  frequent, per_source_token)
         write_json_atomic(os.path.join(self.folder, names.SHORTLIST_FILE), values)
+        with open(os.path.join(self.folder, names.SHORTLIST_OUTPUT_FILE), "wb") as f:
+            np.savez(f, **self._output_layer(model))
         manifest = self.describe(self.io, self.precision, None)
         self.io = names.graph_io(manifest.model["state_size"], manifest.model["target_vocab_size"],
-                                 manifest.attention, shortlist=True)
+                                 manifest.attention, shortlist=True, precision=self.precision)
         for graph in names.SHORTLIST_GRAPHS:
-            onnx.save(step_graph(model, graph, self.io[graph]),
+            onnx.save(step_graph(model, graph, self.io[graph], self.precision),
                       os.path.join(self.folder, names.GRAPH_FILES[graph]))
-        if self.precision == "int8":
+        if self.precision == "int8":  # their LSTM, as in the other graphs
             quantize_graphs(self.folder, names.SHORTLIST_GRAPHS)
-        self.shortlist = {"file": names.SHORTLIST_FILE, "frequent": frequent,
+        self.shortlist = {"file": names.SHORTLIST_FILE,
+                          "output_layer": names.SHORTLIST_OUTPUT_FILE, "frequent": frequent,
                           "per_source_token": per_source_token}
         self.write_manifest()
         sizes = [len(c) for c in values["candidates"]]
@@ -76,6 +82,20 @@ class SpeedUps:
         if self.int8 is None:
             self.int8 = Translator.load(self.folder, shortlist=False)
         return self.int8
+
+    def _output_layer(self, model):
+        """shortlist_output.npz's arrays (runtime.shortlist): the Keras output layer, one
+        kernel row per target token, or for int8 exports its quantized form (a column per
+        target token), taken from the quantized full decoder graph."""
+        if self.precision == "float32":
+            kernel, bias = model.get_layer(DECODER_SOFTMAX).get_weights()  # (units, V), (V,)
+            return {"kernel_rows": np.ascontiguousarray(kernel.T), "bias": bias}
+        graph = onnx.load(os.path.join(self.folder, names.DECODER_FILE)).graph
+        weights = {w.name: numpy_helper.to_array(w) for w in graph.initializer}
+        if weights["output_kernel_zero_point"].any():  # symmetric int8: the graphs assume 0
+            raise ExportError("the quantized output layer has non-zero zero points")
+        return {"kernel_columns": weights["output_kernel_quantized"],
+                "scale": weights["output_kernel_scale"], "bias": weights["output_bias"]}
 
     def _greedy_outputs(self, sources):
         """The export's greedy output ids (full vocabulary) for each source, in order."""

@@ -12,8 +12,10 @@ Each variant here holds only the step's arithmetic:
                              tokens on, a two-level ArgMax over columns padded to whole
                              blocks of 128 that never win)
     decoder_top_k            logits -> LogSoftmax -> TopK(top_k): log-probabilities and ids
-    decoder_*_shortlist      the Gemm over Gather(kernel rows, candidate_ids) only, plus the
-                             per-row candidate_mask (0 or -inf); ids are mapped back to the
+    decoder_*_shortlist      the output layer over the batch's candidates only: their kernel
+                             columns and biases are inputs (int8 exports: the quantized
+                             columns, computed as the int8 full layer is), plus the per-row
+                             candidate_mask (0 or -inf); ids are mapped back to the
                              vocabulary's
 
 ArgMax and TopK take the first of equal values, the lowest id (candidate ids are sorted), as
@@ -33,7 +35,7 @@ from train.attention import (ATTENTION, ATTENTION_COMBINE, ATTENTION_KEY, ATTENT
 
 OPSET = 17
 KERAS_MASK_VALUE = 1.0e9  # keras.layers.Attention subtracts this from padded positions' scores
-_ONNX_TYPES = {"int32": TensorProto.INT32, "int64": TensorProto.INT64,
+_ONNX_TYPES = {"int8": TensorProto.INT8, "int32": TensorProto.INT32, "int64": TensorProto.INT64,
                "float32": TensorProto.FLOAT}
 
 
@@ -60,14 +62,16 @@ class _Builder:
         return outputs[0] if len(outputs) == 1 else outputs
 
 
-def step_graph(model, variant, io):
+def step_graph(model, variant, io, precision="float32"):
     """The ONNX ModelProto of decoder graph `variant` (a manifest GRAPH_FILES key) for a
-    trained Keras model; io: the manifest's graph_io for it ({"inputs", "outputs"})."""
+    trained Keras model; io: the manifest's graph_io for it ({"inputs", "outputs"});
+    precision: of a shortlist graph's candidate output layer (its LSTM is quantized later,
+    with the other graphs, by export.quantize)."""
     graph = _Builder()
     features = _lstm_step(graph, model)
     if attention_kind(model) != "none":
         features = _attend(graph, model, features)
-    _head(graph, model, variant, features)
+    _head(graph, model, variant, features, precision)
     proto = helper.make_model(
         helper.make_graph(graph.nodes, variant, [_value(s) for s in io["inputs"]],
                           [_value(s) for s in io["outputs"]], graph.weights),
@@ -160,14 +164,26 @@ def _mask_padding(graph, scores, memory):
     return graph.add("Where", [real, scores, lowered])
 
 
-def _head(graph, model, variant, features):
+def _int8_candidates(graph, features):
+    """The candidates' logits as onnxruntime's dynamic quantization computes the full int8
+    output layer, node for node (onnxruntime fuses them into one DynamicQuantizeMatMul):
+    the features quantized to uint8 on the fly, times the int8 kernel columns (zero points
+    0), scaled back per column, plus the bias."""
+    quantized, scale, zero_point = graph.add("DynamicQuantizeLinear", [features],
+                                             ["features_q", "features_scale", "features_zero"])
+    scales = graph.add("Mul", [scale, names.CANDIDATE_SCALE])
+    product = graph.add("MatMulInteger", [quantized, names.CANDIDATE_KERNEL, zero_point])
+    scaled = graph.add("Mul", [graph.add("Cast", [product], to=TensorProto.FLOAT), scales])
+    return graph.add("Add", [scaled, names.CANDIDATE_BIAS])
+
+
+def _head(graph, model, variant, features, precision):
     """features (batch, units) -> the variant's outputs (see the module docstring)."""
     kernel, bias = model.get_layer(layers.DECODER_SOFTMAX).get_weights()  # (units, V), (V,)
     shortlist = variant in names.SHORTLIST_GRAPHS
-    if shortlist:  # rows of the transposed kernel: one contiguous row per candidate
-        rows = graph.add("Gather", [graph.weight("output_rows", kernel.T), names.CANDIDATE_IDS])
-        biases = graph.add("Gather", [graph.weight("output_bias", bias), names.CANDIDATE_IDS])
-        scores = graph.add("Gemm", [features, rows, biases], transB=1)
+    if shortlist:  # the runtime feeds the batch's columns of the output layer
+        scores = (_int8_candidates(graph, features) if precision == "int8" else graph.add(
+            "Gemm", [features, names.CANDIDATE_KERNEL, names.CANDIDATE_BIAS], transB=1))
         logits = graph.add("Add", [scores, names.CANDIDATE_MASK])  # (batch, candidates)
     else:
         blocked = variant == "decoder_greedy" and kernel.shape[1] >= BLOCKED_ARGMAX_FROM

@@ -2,9 +2,9 @@
 
 The decoder state is (state_h, state_c); with attention also (encoder_outputs,
 source_lengths): the encoder's per-step outputs and each row's real length, which every step
-reads to attend over the input; with a shortlist also (candidate_mask, candidate_ids): the
-rows' masks and the batch's candidate ids, repeated on every row so that the state's parts
-all follow the rows when finished rows leave the batch or beams reorder.
+reads to attend over the input; with a shortlist also (candidate_mask, Candidates): each
+row's mask, and the batch's candidate ids with their columns of the output layer, which
+every row shares (runtime.shortlist.Candidates: selecting rows returns it unchanged).
 
 Which graph serves what (format 4 exports; versions 2 and 3 have only `decoder`):
     step     decoder_greedy[_shortlist]: next_token and the states, no softmax
@@ -47,7 +47,8 @@ def cpu_backend(sessions, attention=False, shortlist=None):
         fed = {names.PREVIOUS_TOKEN: token, names.STATE_H: state[0], names.STATE_C: state[1]}
         fed.update(zip(extra, state[2:]))
         if candidates:
-            fed[names.CANDIDATE_MASK], fed[names.CANDIDATE_IDS] = state[-2], state[-1][0]
+            fed[names.CANDIDATE_MASK] = state[-2]
+            fed.update(state[-1].feeds)
         return fed
 
     step_outputs = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * attention
@@ -64,8 +65,8 @@ def cpu_backend(sessions, attention=False, shortlist=None):
 
     def top(token, state, k, weights=False):
         fed = feeds(token, state, shortlisted)
-        available = len(state[-1][0]) if shortlisted else None  # TopK needs k <= candidates
-        fed[names.TOP_K] = np.array([min(k, available or k)], np.int64)
+        available = state[-1].count if shortlisted else k  # TopK needs k <= candidates
+        fed[names.TOP_K] = np.array([min(k, available)], np.int64)
         fetched = _TOP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights
         log_p, ids, state_h, state_c, *step_weights = top_k.run(fetched, fed)
         return (ids, log_p.astype(np.float64), (state_h, state_c, *state[2:]),
@@ -85,11 +86,11 @@ def _encode(encoder, attention, shortlist):
 
 
 def _extra_state(tokens, attention, shortlist):
-    """The state's parts computed on the host: source lengths, the shortlist's mask and ids."""
+    """The state's parts computed on the host: source lengths, the shortlist's mask and
+    candidates."""
     extra = (source_lengths(tokens),) if attention else ()
     if shortlist is not None:
-        candidate_ids, mask = shortlist.batch(tokens)
-        extra += (mask, np.broadcast_to(candidate_ids, (len(tokens), len(candidate_ids))))
+        extra += shortlist.batch(tokens)
     return extra
 
 
@@ -117,8 +118,9 @@ def cuda_backend(sessions, attention=False, shortlist=None):
             binding.bind_ortvalue_input(names.ENCODER_OUTPUTS, state[2])
             binding.bind_cpu_input(names.SOURCE_LENGTHS, state[3])
         if shortlist is not None:
-            binding.bind_cpu_input(names.CANDIDATE_MASK, np.ascontiguousarray(state[-2]))
-            binding.bind_cpu_input(names.CANDIDATE_IDS, np.ascontiguousarray(state[-1][0]))
+            binding.bind_cpu_input(names.CANDIDATE_MASK, state[-2])
+            for name, array in state[-1].feeds.items():
+                binding.bind_cpu_input(name, array)
         for name in _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights:
             on_host = name in (names.NEXT_TOKEN, names.ATTENTION_WEIGHTS)
             binding.bind_output(name, "cpu" if on_host else "cuda")

@@ -16,7 +16,7 @@ from runtime.onnx_bytes import uses_external_data
 from runtime.shortlist import Shortlist
 from runtime.vocabulary import Vocabulary
 
-_ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
+_ORT_TYPES = {"int8": "tensor(int8)", "int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
 REQUIRED_FILES = (names.ENCODER_FILE, names.DECODER_FILE, names.SOURCE_VOCAB_FILE,
                   names.TARGET_VOCAB_FILE)
 
@@ -46,9 +46,10 @@ def load_export(folder):
     graphs = {graph: contents[spec["file"]] for graph, spec in manifest.graphs.items()}
     shortlist = None
     if manifest.shortlist:
-        shortlist = Shortlist.from_json(contents[names.SHORTLIST_FILE],
-                                        _path(folder, names.SHORTLIST_FILE),
-                                        len(source_vocab), len(target_vocab))
+        shortlist = Shortlist.from_files(contents[names.SHORTLIST_FILE],
+                                         contents[names.SHORTLIST_OUTPUT_FILE], folder,
+                                         len(source_vocab), manifest.model,
+                                         manifest.precision)
     return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, shortlist)
 
 

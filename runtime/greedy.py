@@ -9,7 +9,7 @@ from runtime.vocabulary import END_ID, START_ID
 
 # A decoder state is a tuple of arrays whose first axis is the batch row: (state_h, state_c),
 # with attention also (encoder_outputs, source_lengths), which every step reads again, and
-# with a shortlist also (candidate_mask, candidate_ids) (runtime.backends).
+# with a shortlist also (candidate_mask, the batch's Candidates) (runtime.backends).
 # encode(tokens (batch, source_len) int32) -> state
 # step(previous_token (rows,) int32, state, attention) -> (next_token (rows,), state,
 #     attention weights (rows, source_len) when `attention` is True, else None)

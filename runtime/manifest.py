@@ -18,10 +18,15 @@ An export directory holds:
                          -> top_log_probabilities (batch, k), top_ids (batch, k) int32 and
                             the states [and attention_weights]; what beam search runs
     decoder_greedy_shortlist.onnx, decoder_top_k_shortlist.onnx  (exports with a shortlist)
-                         the same over the batch's candidate_ids (candidates,) int32 only,
-                         with candidate_mask (batch, candidates) float32: 0 where a row may
+                         the same over the batch's candidate_ids (candidates,) int32 only:
+                         their part of the output layer's kernel, candidate_kernel
+                         (candidates, state_size) (int8 exports: (state_size, candidates),
+                         with candidate_scale), candidate_bias,
+                         and candidate_mask (batch, candidates) float32: 0 where a row may
                          emit the candidate, -inf where it may not; ids out are vocabulary ids
     shortlist.json     (exports with a shortlist) runtime.shortlist's candidate lists
+    shortlist_output.npz  (exports with a shortlist) the output layer, whose columns the runtime
+                       takes for each batch's candidates (int8 exports: the quantized ones)
     source_vocab.json  JSON lists, position = id (runtime.vocabulary)
     target_vocab.json
     parity.json        the proofs the exporter ran against Keras, and the quality gates
@@ -47,6 +52,7 @@ DECODER_FILE = "decoder.onnx"
 SOURCE_VOCAB_FILE = "source_vocab.json"
 TARGET_VOCAB_FILE = "target_vocab.json"
 SHORTLIST_FILE = "shortlist.json"
+SHORTLIST_OUTPUT_FILE = "shortlist_output.npz"
 PARITY_FILE = "parity.json"
 
 SOURCE_TOKENS = "source_tokens"
@@ -63,6 +69,9 @@ TOP_LOG_PROBABILITIES = "top_log_probabilities"
 TOP_IDS = "top_ids"
 CANDIDATE_IDS = "candidate_ids"
 CANDIDATE_MASK = "candidate_mask"
+CANDIDATE_KERNEL = "candidate_kernel"
+CANDIDATE_BIAS = "candidate_bias"
+CANDIDATE_SCALE = "candidate_scale"  # int8 exports
 
 # graph -> file. The lean graphs exist from format 4 on, the shortlist ones with a shortlist.
 GRAPH_FILES = {"encoder": ENCODER_FILE, "decoder": DECODER_FILE,
@@ -83,7 +92,7 @@ def graph_names(version=None, shortlist=False):
 @dataclasses.dataclass(frozen=True)
 class TensorSpec:
     name: str
-    dtype: str    # "int32", "int64" or "float32"
+    dtype: str    # "int8", "int32", "int64" or "float32"
     shape: tuple  # ints for fixed sizes, strings for dynamic ones ("batch", "source_length")
 
     def to_dict(self):
@@ -95,9 +104,11 @@ class TensorSpec:
         return cls(values["name"], values["dtype"], tuple(values["shape"]))
 
 
-def graph_io(state_size, target_vocab_size, attention="none", version=None, shortlist=False):
+def graph_io(state_size, target_vocab_size, attention="none", version=None, shortlist=False,
+             precision="float32"):
     """{graph: {"inputs": [...], "outputs": [...]}} of TensorSpecs, for the graphs that
-    graph_names(version, shortlist) lists."""
+    graph_names(version, shortlist) lists; precision: of the shortlist graphs' output layer
+    inputs (int8: the quantized kernel's columns with their scales and zero points)."""
     state = ("batch", state_size)
     states = [TensorSpec(STATE_H_OUT, "float32", state), TensorSpec(STATE_C_OUT, "float32", state)]
     step_inputs = [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),
@@ -114,7 +125,13 @@ def graph_io(state_size, target_vocab_size, attention="none", version=None, shor
            TensorSpec(TOP_IDS, "int32", ("batch", "k"))]
     k = [TensorSpec(TOP_K, "int64", (1,))]
     candidates = [TensorSpec(CANDIDATE_IDS, "int32", ("candidates",)),
-                  TensorSpec(CANDIDATE_MASK, "float32", ("batch", "candidates"))]
+                  TensorSpec(CANDIDATE_KERNEL, "int8", (state_size, "candidates"))
+                  if precision == "int8" else  # float32: rows, for Gemm's transB
+                  TensorSpec(CANDIDATE_KERNEL, "float32", ("candidates", state_size)),
+                  TensorSpec(CANDIDATE_BIAS, "float32", ("candidates",))]
+    if precision == "int8":
+        candidates.append(TensorSpec(CANDIDATE_SCALE, "float32", ("candidates",)))
+    candidates.append(TensorSpec(CANDIDATE_MASK, "float32", ("batch", "candidates")))
     every = {
         "encoder": (
             [TensorSpec(SOURCE_TOKENS, "int32", ("batch", "source_length"))], encoder_outputs),
@@ -143,7 +160,8 @@ class Manifest:
     training: dict          # summary of the run's config and results
     # Format 4 on (older manifests lack them and read as float32 without a shortlist):
     precision: str = "float32"  # the graphs' weights: "float32", or "int8" (quantized)
-    shortlist: dict | None = None  # {"file", "frequent", "per_source_token"} (runtime.shortlist)
+    # {"file", "output_layer", "frequent", "per_source_token"} (runtime.shortlist)
+    shortlist: dict | None = None
 
     def to_json(self):
         values = dataclasses.asdict(self)
@@ -191,7 +209,7 @@ class Manifest:
                 [TensorSpec.from_dict(t) for t in spec["outputs"]])
 
 
-_DTYPES = ("int32", "int64", "float32")
+_DTYPES = ("int8", "int32", "int64", "float32")
 
 
 def _first_problem(values):
@@ -233,12 +251,15 @@ def _format_4_problem(values):
     if shortlist is None:
         return None
     if not (isinstance(shortlist, dict) and shortlist.get("file") == SHORTLIST_FILE
+            and shortlist.get("output_layer") == SHORTLIST_OUTPUT_FILE
             and all(isinstance(shortlist.get(k), int) and not isinstance(shortlist.get(k), bool)
                     and shortlist[k] >= 0 for k in ("frequent", "per_source_token"))):
-        return (f"shortlist must be null or {{'file': {SHORTLIST_FILE!r}, 'frequent': int >= 0, "
-                f"'per_source_token': int >= 0}}, got {shortlist!r}")
-    if SHORTLIST_FILE not in values["files"]:
-        return f"the shortlist's file {SHORTLIST_FILE} has no hash in files"
+        return (f"shortlist must be null or {{'file': {SHORTLIST_FILE!r}, 'output_layer': "
+                f"{SHORTLIST_OUTPUT_FILE!r}, 'frequent': int >= 0, 'per_source_token': "
+                f"int >= 0}}, got {shortlist!r}")
+    for file in (SHORTLIST_FILE, SHORTLIST_OUTPUT_FILE):
+        if file not in values["files"]:
+            return f"the shortlist's file {file} has no hash in files"
     return None
 
 
@@ -251,7 +272,8 @@ def _io_problem(values):
     model = values["model"]
     attention = model.get("attention", "none")
     expected = graph_io(model["state_size"], model["target_vocab_size"], attention,
-                        values["format_version"], bool(values.get("shortlist")))
+                        values["format_version"], bool(values.get("shortlist")),
+                        values.get("precision", "float32"))
     for graph, io in expected.items():
         for kind, specs in io.items():
             stated = values["graphs"][graph][kind]

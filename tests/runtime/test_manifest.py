@@ -7,6 +7,10 @@ from runtime.errors import ManifestError
 from runtime.manifest import FORMAT_VERSION, Manifest, TensorSpec, graph_io
 
 
+SHORTLIST = {"file": names.SHORTLIST_FILE, "output_layer": names.SHORTLIST_OUTPUT_FILE,
+             "frequent": 5, "per_source_token": 3}
+
+
 def example(attention="none", version=FORMAT_VERSION, shortlist=False):
     io = graph_io(8, 20, attention, version, shortlist)
     model = {"state_size": 8, "source_vocab_size": 10, "target_vocab_size": 20}
@@ -14,9 +18,9 @@ def example(attention="none", version=FORMAT_VERSION, shortlist=False):
         model["attention"] = attention
     files = {names.GRAPH_FILES[g]: "0" * 64 for g in io}
     if shortlist:
-        files[names.SHORTLIST_FILE] = "0" * 64
-    extra = {} if version < 4 else {"precision": "float32", "shortlist": {
-        "file": names.SHORTLIST_FILE, "frequent": 5, "per_source_token": 3} if shortlist else None}
+        files.update({names.SHORTLIST_FILE: "0" * 64, names.SHORTLIST_OUTPUT_FILE: "0" * 64})
+    extra = {} if version < 4 else {"precision": "float32", "shortlist": SHORTLIST if shortlist
+                                    else None}
     return Manifest(
         format_version=version,
         model=model,
@@ -46,11 +50,10 @@ def test_round_trip_and_specs():
     (lambda d: d.update(format_version=3), "unknown \\['precision', 'shortlist'\\]"),
     (lambda d: d.update(precision="int4"), "precision 'int4' is not one of"),
     (lambda d: d.update(shortlist={"file": "x.json"}), "shortlist must be null or"),
-    (lambda d: d.update(shortlist={"file": "shortlist.json", "frequent": 1,
-                                   "per_source_token": 1}), "shortlist.json has no hash"),
-    (lambda d: (d.update(shortlist={"file": "shortlist.json", "frequent": 1,
-                                    "per_source_token": 1}),
-                d["files"].update({"shortlist.json": "0" * 64})), "graphs must describe exactly"),
+    (lambda d: d.update(shortlist=SHORTLIST), "shortlist.json has no hash"),
+    (lambda d: (d.update(shortlist=SHORTLIST), d["files"].update(
+        {"shortlist.json": "0" * 64, "shortlist_output.npz": "0" * 64})),
+     "graphs must describe exactly"),
     (lambda d: d["graphs"].pop("decoder_greedy"), "graphs must describe exactly"),
     (lambda d: d["files"].pop("decoder_top_k.onnx"), "decoder_top_k.onnx has no hash"),
     # A model with attention whose graphs lack the attention tensors, and the reverse.
@@ -95,7 +98,8 @@ def test_format_4_lists_the_lean_and_shortlist_graphs():
     manifest = Manifest.from_json(example(shortlist=True).to_json())
     assert list(manifest.graphs) == list(names.GRAPH_FILES)
     inputs, outputs = manifest.io_specs("decoder_top_k_shortlist")
-    assert [s.name for s in inputs][-3:] == [names.CANDIDATE_IDS, names.CANDIDATE_MASK, names.TOP_K]
+    assert [s.name for s in inputs][-5:] == [names.CANDIDATE_IDS, names.CANDIDATE_KERNEL,
+                                             names.CANDIDATE_BIAS, names.CANDIDATE_MASK, names.TOP_K]
     assert [s.name for s in outputs][:2] == [names.TOP_LOG_PROBABILITIES, names.TOP_IDS]
     assert manifest.io_specs("decoder_greedy")[1][0].name == names.NEXT_TOKEN
 
