@@ -112,7 +112,8 @@ def plot(report, path):
     ones = [r for r in model["rows"] if r["batch"] == 1]
     batched = [r for r in model["rows"] if r["batch"] == BATCH]
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    left.boxplot([r["latencies_ms"] for r in ones], vert=False, whis=(1, 99), showfliers=False)
+    left.boxplot([r["latencies_ms"] for r in ones], orientation="horizontal", whis=(1, 99),
+                 showfliers=False)
     left.set_yticks(range(1, len(ones) + 1), [r["method"] for r in ones], fontsize=8)
     left.set_xscale("log")
     left.set_xlabel("batch 1: latency per sentence, ms (quartiles, p1-p99; log scale)")
