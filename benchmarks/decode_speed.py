@@ -47,8 +47,10 @@ def validation_sentences(run_path, count):
             metadata["data"]["max_target_length"], run)
 
 
-def make_methods(run, texts, sources, max_length, folder, predict_count, log=print):
-    """-> ([Method], {variant: gate figures or the failure}) for one trained run."""
+def make_methods(run, texts, sources, max_length, folder, predict_count, log=print,
+                 before=None):
+    """-> ([Method], {variant: gate figures or the failure}) for one trained run. before:
+    an export of the same run made before the lean graphs (format 3), or None."""
     from export.errors import GateError
     from export.exporter import export_run
     from tflite_methods import convert, tflite_backend
@@ -69,6 +71,9 @@ def make_methods(run, texts, sources, max_length, folder, predict_count, log=pri
         for name, quantize in (("tflite fp32", False), ("tflite int8 (dynamic range)", True)):
             backend = tflite_backend(*convert(encoder, decoder_step, quantize), threads=1)
             made.append(methods.backend_method(name, backend, sources, max_length, exact=not quantize))
+    if before:
+        made.append(methods.runtime_method("runtime fp32, format 3 export (before)", before,
+                                           texts, target_vocab))
     figures = {}
     for name, options in VARIANTS.items():
         out = os.path.join(folder, name.replace(" ", "-").replace("+", "and"))
@@ -127,7 +132,7 @@ def step_microseconds(backend, tokens, repeats=300):
     return float(np.median(times) * 1e6)
 
 
-def benchmark_model(run_path, count, predict_count, folder, log=print):
+def benchmark_model(run_path, count, predict_count, folder, log=print, before=None):
     from evaluate.scores import score
     from runtime.tokenize import detokenize
     from runtime.vocabulary import pad_sequences
@@ -139,7 +144,8 @@ def benchmark_model(run_path, count, predict_count, folder, log=print):
         hypotheses = [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]
         return score(hypotheses, references[:len(hypotheses)], config.lowercase)["chrf"]
 
-    made, gates = make_methods(run, texts, sources, max_length, folder, predict_count, log)
+    made, gates = make_methods(run, texts, sources, max_length, folder, predict_count, log,
+                               before)
     reference = next(m for m in made if m.name == "keras models called directly")
     reference_ids = reference.decode(list(range(count)))
     rows, steps, problems = [], [], []
@@ -168,6 +174,9 @@ def main(argv=None):
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--predict-sentences", type=int, default=50,
                         help="sentences for the slow `predict` per step method")
+    parser.add_argument("--before", action="append", default=[], metavar="RUN=EXPORT_DIR",
+                        help="also measure an export of RUN made before the lean graphs "
+                             "(format 3; see benchmarks/README.md)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"),
                         help="folder for decode_speed.{json,md,png}")
     args = parser.parse_args(argv)
@@ -175,11 +184,13 @@ def main(argv=None):
     from runtime_settings import sweep
 
     report = {"command": "python " + " ".join(sys.argv), "models": {}}
+    before = dict(item.partition("=")[::2] for item in args.before)
     with tempfile.TemporaryDirectory() as folder:
         for run_path in args.run or ["runs/default", "runs/keras-io"]:
             name = os.path.basename(os.path.normpath(run_path))
             report["models"][name] = benchmark_model(
-                run_path, args.sentences, args.predict_sentences, os.path.join(folder, name))
+                run_path, args.sentences, args.predict_sentences, os.path.join(folder, name),
+                before=before.get(run_path) or before.get(name))
         first = next(iter(report["models"].values()))
         lean = os.path.join(folder, next(iter(report["models"])), "runtime-lean-fp32")
         report["cold_start"] = cold_start(first["run"], lean)

@@ -38,14 +38,13 @@ input, as the masked Keras encoder does, so batches need no grouping by length
 (tests/benchmarks/test_tflite_methods.py checks it, and greedy outputs equal to Keras's).
 """
 
-import time
 import warnings
 
 import numpy as np
 import tensorflow as tf
 
 from runtime.greedy import Backend
-from runtime.vocabulary import PAD_ID, START_ID
+from runtime.vocabulary import PAD_ID
 from train import model as layers
 from train.attention import attention_kind
 
@@ -175,18 +174,3 @@ def tflite_backend(encoder_bytes, decoder_bytes, threads=1):
         return next_token, (h, c), None
 
     return Backend(encode, step, None)
-
-
-def step_microseconds(backend, batch, state_size, repeats=200, seed=0):
-    """Median microseconds of one backend.step at `batch` rows, on random states (the
-    first call, which allocates for the shape, is not timed)."""
-    rng = np.random.default_rng(seed)
-    state = tuple(rng.uniform(-1, 1, (batch, state_size)).astype(np.float32) for _ in "hc")
-    token = np.full(batch, START_ID, dtype=np.int32)
-    backend.step(token, state)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        backend.step(token, state)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times) * 1e6)

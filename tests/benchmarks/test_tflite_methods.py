@@ -95,7 +95,6 @@ def test_int8_converts_and_decodes():
     outputs = greedy_decode(backend, tokens, MAX_LENGTH)
     assert len(outputs) == len(tokens) and all(len(o) <= MAX_LENGTH for o in outputs)
     assert all(0 <= t < TARGET_VOCAB for o in outputs for t in o)
-    assert tflite_methods.step_microseconds(backend, 4, UNITS, repeats=5) > 0
 
 
 def test_attention_models_are_refused():
