@@ -27,7 +27,7 @@ import onnxruntime  # noqa: E402
 
 from runtime import Translator  # noqa: E402
 from runtime import manifest as names  # noqa: E402
-from runtime.backends import cpu_backend  # noqa: E402
+from runtime.backends import cpu_backend, step_feeds  # noqa: E402
 from runtime.vocabulary import START_ID, pad_sequences  # noqa: E402
 
 RUNS = 300
@@ -39,11 +39,8 @@ def greedy_feeds(translator, sources):
                              "decoder_greedy", "decoder") if g in translator.sessions)
     backend = cpu_backend(translator.sessions, translator.has_attention, translator.shortlist)
     state = backend.encode(pad_sequences(sources))
-    feeds = {names.PREVIOUS_TOKEN: np.full(len(sources), START_ID, np.int32),
-             names.STATE_H: state[0], names.STATE_C: state[1]}
-    if translator.shortlist is not None:
-        feeds[names.CANDIDATE_MASK] = state[-2]
-        feeds.update(state[-1].feeds)
+    feeds = step_feeds(np.full(len(sources), START_ID, np.int32), state,
+                       translator.has_attention, translator.shortlist is not None)
     fetched = [names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT]
     return graph, fetched, feeds
 

@@ -5,8 +5,8 @@ same validation sentences, at batch 1 and batch 64, one thread.
 
     python benchmarks/decode_speed.py --run runs/default --run runs/keras-io
 
-Exact methods must give Keras's outputs (the run stops otherwise); lossy ones report how
-many match, and every row has the chrF of its outputs. The exports are made by this script
+Exact methods must give Keras's outputs (otherwise the run writes no results and exits 1);
+lossy ones report how many match, and every row has the chrF of its outputs. The exports are made by this script
 (python -m export's export_run) in a temporary folder. Writes decode_speed.{json,md,png} to
 --out (default benchmarks/results).
 """

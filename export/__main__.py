@@ -14,9 +14,13 @@ from export.errors import ExportError  # noqa: E402
 from export.parity import DEFAULT_SENTENCES  # noqa: E402
 from export.quantize import QUANTIZATIONS  # noqa: E402
 from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN  # noqa: E402
+from runtime.errors import ExportLoadError  # noqa: E402
 from runtime.manifest import MANIFEST_FILE  # noqa: E402
 from runtime.cli import Parser  # noqa: E402
 from train.cli import USER_ERRORS, fail  # noqa: E402
+
+
+DEFAULTS = {"shortlist_frequent": DEFAULT_FREQUENT, "shortlist_per_token": DEFAULT_PER_SOURCE_TOKEN}
 
 
 def main(argv=None):
@@ -36,11 +40,12 @@ def main(argv=None):
                         help="a vocabulary shortlist for greedy and beam search, kept only if "
                              "greedy output stays identical on >= 98%% of the validation "
                              "sentences and chrF within 0.3")
-    parser.add_argument("--shortlist-frequent", type=int, default=DEFAULT_FREQUENT,
-                        help="most frequent target tokens always allowed (default %(default)s)")
-    parser.add_argument("--shortlist-per-token", type=int, default=DEFAULT_PER_SOURCE_TOKEN,
-                        help="likeliest target tokens kept per source token (default "
-                             "%(default)s)")
+    parser.add_argument("--shortlist-frequent", type=int,
+                        help=f"most frequent target tokens always allowed (default "
+                             f"{DEFAULT_FREQUENT})")
+    parser.add_argument("--shortlist-per-token", type=int,
+                        help=f"likeliest target tokens kept per source token (default "
+                             f"{DEFAULT_PER_SOURCE_TOKEN})")
     args = parser.parse_args(argv)
     if args.sentences < 1:
         parser.error(f"--sentences must be >= 1, got {args.sentences}")
@@ -48,8 +53,13 @@ def main(argv=None):
         parser.error(f"--quantize {args.quantize!r} is not supported; choose one of "
                      f"{list(QUANTIZATIONS)}")
     for option in ("shortlist_frequent", "shortlist_per_token"):
-        if getattr(args, option) < 0:
-            parser.error(f"--{option.replace('_', '-')} must be >= 0, got {getattr(args, option)}")
+        flag = f"--{option.replace('_', '-')}"
+        if getattr(args, option) is None:
+            setattr(args, option, DEFAULTS[option])
+        elif not args.shortlist:
+            parser.error(f"{flag} sets the size of a shortlist: it needs --shortlist")
+        elif getattr(args, option) < 0:
+            parser.error(f"{flag} must be >= 0, got {getattr(args, option)}")
     try:
         from export.exporter import export_run  # imports TensorFlow: after the arguments
 
@@ -58,7 +68,7 @@ def main(argv=None):
                                  quantize=args.quantize, shortlist=args.shortlist,
                                  shortlist_frequent=args.shortlist_frequent,
                                  shortlist_per_token=args.shortlist_per_token)
-    except (ExportError, *USER_ERRORS) as error:
+    except (ExportError, ExportLoadError, *USER_ERRORS) as error:  # the gates load the export
         return fail(error)
     print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "
           f"{len(manifest.files)} files with SHA-256 in {MANIFEST_FILE})")

@@ -1,4 +1,5 @@
-"""RUN_DIR -> OUT_DIR: build both graphs, prove them against Keras, publish atomically.
+"""RUN_DIR -> OUT_DIR: build the graphs, prove them against Keras, add the gated speed-ups
+asked for (int8, shortlist), publish atomically.
 
 Everything is built in a hidden folder beside OUT_DIR and renamed into place only after
 every proof passed; a failure (or a kill) leaves OUT_DIR as it was.
@@ -30,8 +31,7 @@ from runtime.backends import cpu_backend
 from runtime.export_dir import check_io
 from runtime.vocabulary import RESERVED
 from train import run_dir as run_files
-from train.dataset import prepare
-from train.sources import load_pairs
+from train.dataset import prepared_data
 from train.decode import keras_backend
 from train.attention import attention_kind
 from train.model import ENCODER_LSTM, build_inference_models
@@ -49,6 +49,10 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
     if quantize not in (None, *QUANTIZATIONS):
         raise ExportError(f"--quantize {quantize!r} is not supported; choose one of "
                           f"{list(QUANTIZATIONS)} (or leave it out for float32)")
+    for name, value in (("--shortlist-frequent", shortlist_frequent),
+                        ("--shortlist-per-token", shortlist_per_token)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ExportError(f"{name} must be an integer >= 0, got {value!r}")
     target = ExportTarget(out_path, run_path, force)
     run, metadata, config, history, model = _read_run(run_path)
     vocabularies = run.load_vocabularies()
@@ -71,7 +75,7 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
             speed_ups.quantize()
         if shortlist:  # from the outputs of the graphs as quantized
             speed_ups.add_shortlist(model, shortlist_frequent, shortlist_per_token)
-        report["gates"] = speed_ups.gate()
+        report["gates"] = speed_ups.figures
         write_json_atomic(os.path.join(staging, names.PARITY_FILE), report)
         manifest = speed_ups.write_manifest()  # hashes parity.json too
         target.publish(staging)
@@ -111,8 +115,7 @@ def _prepared_data(run, config, data_path, vocabularies, shortlist):
         raise ExportError(f"the run's data file {data_path} is not there; {needs}: if the "
                           f"file has moved, pass its new path with --data")
     run.check_same_data(data_path, advice="pass the run's original data file with --data")
-    pairs, report = load_pairs(data_path, config.data_format, config.encoding or None)
-    data = prepare(pairs, config, report, vocabularies)
+    data = prepared_data(data_path, config, vocabularies)
     if shortlist and not len(data.train):
         raise ExportError(f"--shortlist builds its lists from the run's training pairs, and "
                           f"{data_path} gives none for this run's config")

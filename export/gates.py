@@ -5,6 +5,8 @@ runtime itself, on the run's validation sentences; the figures go to parity.json
                and corpus chrF within 0.5 of float32's
     shortlist  greedy output identical to the full vocabulary's on >= 98%, chrF within 0.3
 
+Both translate the sentences in batches of 64, as a service batching its requests would
+(int8 activations share one scale per batch, so int8 outputs depend a little on the batch).
 A gate that fails fails the export (export.errors.GateError) with its figures.
 """
 

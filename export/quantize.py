@@ -1,11 +1,13 @@
 """`--quantize int8`: every graph's weights as int8, by onnxruntime's dynamic quantization.
 
-Per channel (one scale per output row of each weight matrix), signed int8 weights, with the
-activations quantized on the fly at every call. Quantized: the LSTMs (DynamicQuantizeLSTM)
-and the MatMuls with a constant weight (the output projection, attention's projections).
-Left in float32: embeddings (Gather) and a shortlist's Gemm over the gathered rows of the
-output layer, which is small already. The int8 graphs replace the float32 ones; whether they
-are good enough is decided by export.gates, on the run's validation sentences.
+Per channel (one scale per output column of each weight matrix), signed symmetric int8
+weights, with the activations quantized on the fly at every call, one scale for the whole
+batch (so an int8 row's output can depend on what shares its batch). Quantized: the LSTMs
+(DynamicQuantizeLSTM) and the MatMuls with a constant weight (the output layer, attention's
+projections). Left in float32: the embeddings (Gather). The shortlist graphs' output layer is
+int8 too, computed from these weights as the full layer is (export.step_graphs). The int8
+graphs replace the float32 ones; whether they are good enough is decided by export.gates,
+on the run's validation sentences.
 """
 
 import logging

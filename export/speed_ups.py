@@ -17,10 +17,7 @@ from export.shortlist import build_shortlist
 from export.step_graphs import step_graph
 from runtime import manifest as names
 from runtime.atomic import write_json_atomic, write_text_atomic
-from runtime.backends import cpu_backend
-from runtime.greedy import greedy_decode
 from runtime.translator import Translator
-from runtime.vocabulary import pad_sequences
 from train.model import DECODER_SOFTMAX
 
 BATCH = 64
@@ -35,7 +32,8 @@ class SpeedUps:
         self.precision, self.shortlist = "float32", None
         self.write_manifest()
         self.float32 = None  # the float32 Translator, loaded before anything changes
-        self.int8 = None  # the int8 Translator without a shortlist
+        self.full = None  # the int8 Translator without a shortlist, once quantized
+        self.figures = {}  # gate -> its figures, for parity.json
 
     def write_manifest(self):
         manifest = self.describe(self.io, self.precision, self.shortlist)
@@ -47,20 +45,31 @@ class SpeedUps:
             self.float32 = Translator.load(self.folder, shortlist=False)
         return self.float32
 
+    def quantize(self):
+        """int8 graphs instead of the float32 ones; GateError unless the int8 gate passes."""
+        reference = self._reference()  # the float32 sessions, before their files change
+        quantize_graphs(self.folder, list(self.io))
+        self.precision = "int8"
+        self.write_manifest()
+        self.full = Translator.load(self.folder, shortlist=False)
+        self._gate("int8", reference, self.full, "the float32 graphs")
+
     def add_shortlist(self, model, frequent, per_source_token):
         """shortlist.json from the training pairs and the model's own outputs on their
-        inputs, and the two shortlist graphs."""
+        inputs (at the export's precision), shortlist_output.npz and the two shortlist
+        graphs; GateError unless the shortlist gate passes."""
+        full = self.full or self._reference()
         train = self.data.train
-        outputs = self._greedy_outputs(train.sources)  # at the export's precision
+        outputs = self._greedy_outputs(full, train.texts)
         values = build_shortlist(train.sources, [(t[1:-1], o) for t, o in zip(train.targets, outputs)],
                                  len(self.data.source_vocab), len(self.data.target_vocab),
                                  frequent, per_source_token)
         write_json_atomic(os.path.join(self.folder, names.SHORTLIST_FILE), values)
         with open(os.path.join(self.folder, names.SHORTLIST_OUTPUT_FILE), "wb") as f:
             np.savez(f, **self._output_layer(model))
-        manifest = self.describe(self.io, self.precision, None)
-        self.io = names.graph_io(manifest.model["state_size"], manifest.model["target_vocab_size"],
-                                 manifest.attention, shortlist=True, precision=self.precision)
+        self.io = names.graph_io(full.manifest.model["state_size"], len(self.data.target_vocab),
+                                 full.manifest.attention, shortlist=True,
+                                 precision=self.precision)
         for graph in names.SHORTLIST_GRAPHS:
             onnx.save(step_graph(model, graph, self.io[graph], self.precision),
                       os.path.join(self.folder, names.GRAPH_FILES[graph]))
@@ -74,14 +83,8 @@ class SpeedUps:
         self.log(f"shortlist: {len(values['frequent'])} frequent target tokens, up to "
                  f"{per_source_token} per source token (mean {np.mean(sizes):.1f}), from "
                  f"{len(train)} training pairs and the model's outputs on them")
-
-    def _full_vocabulary(self):
-        """A Translator of the folder's graphs as they are now, without a shortlist."""
-        if self.precision == "float32":
-            return self._reference()
-        if self.int8 is None:
-            self.int8 = Translator.load(self.folder, shortlist=False)
-        return self.int8
+        self._gate("shortlist", full, Translator.load(self.folder),
+                   f"the full vocabulary ({self.precision})")
 
     def _output_layer(self, model):
         """shortlist_output.npz's arrays (runtime.shortlist): the Keras output layer, one
@@ -92,51 +95,31 @@ class SpeedUps:
             return {"kernel_rows": np.ascontiguousarray(kernel.T), "bias": bias}
         graph = onnx.load(os.path.join(self.folder, names.DECODER_FILE)).graph
         weights = {w.name: numpy_helper.to_array(w) for w in graph.initializer}
+        wanted = ("output_kernel_quantized", "output_kernel_scale", "output_kernel_zero_point",
+                  "output_bias")  # the names onnxruntime's quantize_dynamic gives them
+        missing = [name for name in wanted if name not in weights]
+        if missing:
+            raise ExportError(f"the quantized decoder has no {missing} (this onnxruntime's "
+                              f"quantizer names its weights differently); export without "
+                              f"--shortlist, or without --quantize")
         if weights["output_kernel_zero_point"].any():  # symmetric int8: the graphs assume 0
             raise ExportError("the quantized output layer has non-zero zero points")
         return {"kernel_columns": weights["output_kernel_quantized"],
                 "scale": weights["output_kernel_scale"], "bias": weights["output_bias"]}
 
-    def _greedy_outputs(self, sources):
-        """The export's greedy output ids (full vocabulary) for each source, in order."""
-        reference = self._full_vocabulary()
-        backend = cpu_backend(reference.sessions, reference.has_attention)
-        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
-        outputs = [None] * len(sources)
-        for start in range(0, len(order), BATCH):
-            rows = order[start:start + BATCH]
-            decoded = greedy_decode(backend, pad_sequences([sources[i] for i in rows]),
-                                    reference.manifest.max_target_length)
-            for row, ids in zip(rows, decoded):
-                outputs[row] = ids
-        return outputs
+    @staticmethod
+    def _greedy_outputs(translator, texts):
+        """The translator's greedy output ids for each (input, target) text pair's input."""
+        ids = translator.export.target_vocab.ids
+        results = translator.translate_detailed([source for source, _ in texts], batch_size=BATCH)
+        return [[ids[token] for token in result.tokens] for result in results]
 
-    def quantize(self):
-        self._reference()  # the float32 sessions, before their files are replaced
-        quantize_graphs(self.folder, list(self.io))
-        self.precision = "int8"
-        self.write_manifest()
-
-    def gate(self):
-        """Measure and check every gate that applies; -> {gate: figures} for parity.json."""
-        if self.precision == "float32" and not self.shortlist:
-            return {}
+    def _gate(self, kind, reference, candidate, compared_with):
+        """Measure a gate on the validation sentences; GateError with its figures if it fails."""
         texts = [source for source, _ in self.data.validation.texts]
         references = [target for _, target in self.data.validation.texts]
-        figures = {}
-
-        def measure(kind, reference, candidate, compared_with):
-            figures[kind] = gates.measure(kind, reference, candidate, texts, references,
-                                          self.lowercase, compared_with)
-            self.log(gates.summary(kind, figures[kind]))
-
-        full = self._full_vocabulary()
-        if self.precision == "int8":
-            measure("int8", self._reference(), full, "the float32 graphs")
-            gates.check("int8", figures["int8"])
-        if self.shortlist:
-            shortlisted = Translator.load(self.folder)
-            measure("shortlist", full, shortlisted,
-                    f"the full vocabulary ({self.precision})")
-            gates.check("shortlist", figures["shortlist"])
-        return figures
+        figures = gates.measure(kind, reference, candidate, texts, references, self.lowercase,
+                                compared_with)
+        self.figures[kind] = figures
+        self.log(gates.summary(kind, figures))
+        gates.check(kind, figures)

@@ -19,8 +19,10 @@ Each variant here holds only the step's arithmetic:
                              vocabulary's
 
 ArgMax and TopK take the first of equal values, the lowest id (candidate ids are sorted), as
-the full graph's ArgMax does, so every variant picks the same token. The arithmetic is the
-Keras model's; export.parity proves it element by element and sentence by sentence.
+the full graph's ArgMax does. Keras takes its argmax over the probabilities, these graphs
+over the logits: float32 rounding could make two near-equal tokens swap, which is why
+export.parity checks next_token and top_ids for exact equality on every export, and greedy
+outputs sentence by sentence. The arithmetic is the Keras model's.
 """
 
 import numpy as np

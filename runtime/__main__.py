@@ -37,6 +37,9 @@ def parse_args(argv):
                         help="inputs over the maximum length (default: truncate)")
     parser.add_argument("--providers", default="cpu", help="cpu, or cuda,cpu (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+    parser.add_argument("--no-shortlist", dest="shortlist", action="store_false",
+                        help="decode over the whole vocabulary even if the export has a "
+                             "shortlist (python -m export --shortlist)")
     parser.add_argument("--scores", action="store_true", help="--json: add the output's "
                         "log-probability and each token's to greedy output (beam search and "
                         "sampling always have them)")
@@ -62,7 +65,7 @@ def main(argv=None):
     try:
         translator = Translator.load(args.export_dir, providers=args.providers.split(","),
                                      threads=args.threads, unknown=args.unknown,
-                                     too_long=args.too_long)
+                                     too_long=args.too_long, shortlist=args.shortlist)
         args.decoding.check_lengths(args.max_length or translator.manifest.max_target_length)
         if args.chat:
             return _chat(translator, args)

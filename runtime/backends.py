@@ -10,13 +10,15 @@ Which graph serves what (format 4 exports; versions 2 and 3 have only `decoder`)
     step     decoder_greedy[_shortlist]: next_token and the states, no softmax
     top      decoder_top_k[_shortlist]: the k likeliest tokens' log-probabilities
     outputs  decoder: every output, the probabilities included (sampling, parity checks)
-CPU: plain `run` calls fetching only what is used. CUDA: I/O binding keeps the states and
-the encoder outputs on the device between greedy steps, so only token ids (and lengths,
-masks and candidates, and the weights when asked for) cross between host and device.
-Untested here: this project's machines have no GPU.
+CPU: plain `run` calls fetching only what is used. CUDA: I/O binding keeps the states, the
+encoder outputs and a shortlist's mask and candidates on the device between greedy steps,
+so only token ids (and the source lengths, and the weights when asked for) cross between
+host and device at each step. Untested here: this project's machines have no GPU.
 """
 
 import numpy as np
+
+from onnxruntime import OrtValue
 
 from runtime import manifest as names
 from runtime.greedy import Backend
@@ -25,7 +27,6 @@ from runtime.vocabulary import source_lengths
 _STATES = [names.STATE_H, names.STATE_C]
 _STEP_OUTPUTS = [names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT]
 _TOP_OUTPUTS = [names.TOP_LOG_PROBABILITIES, names.TOP_IDS, names.STATE_H_OUT, names.STATE_C_OUT]
-_ATTENTION_INPUTS = [names.ENCODER_OUTPUTS, names.SOURCE_LENGTHS]
 
 
 def _graph(sessions, graph, shortlist):
@@ -41,15 +42,10 @@ def cpu_backend(sessions, attention=False, shortlist=None):
     greedy = _graph(sessions, "decoder_greedy", shortlist) or full  # full: format 2 and 3
     top_k = _graph(sessions, "decoder_top_k", shortlist)
     encode = _encode(encoder, attention, shortlist)
-    extra = _ATTENTION_INPUTS if attention else []
+    vocabulary = full.get_outputs()[0].shape[-1]  # probabilities (batch, target vocabulary)
 
     def feeds(token, state, candidates):
-        fed = {names.PREVIOUS_TOKEN: token, names.STATE_H: state[0], names.STATE_C: state[1]}
-        fed.update(zip(extra, state[2:]))
-        if candidates:
-            fed[names.CANDIDATE_MASK] = state[-2]
-            fed.update(state[-1].feeds)
-        return fed
+        return step_feeds(token, state, attention, candidates)
 
     step_outputs = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * attention
     shortlisted = shortlist is not None
@@ -65,7 +61,7 @@ def cpu_backend(sessions, attention=False, shortlist=None):
 
     def top(token, state, k, weights=False):
         fed = feeds(token, state, shortlisted)
-        available = state[-1].count if shortlisted else k  # TopK needs k <= candidates
+        available = state[-1].count if shortlisted else vocabulary  # TopK: k <= its axis
         fed[names.TOP_K] = np.array([min(k, available)], np.int64)
         fetched = _TOP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights
         log_p, ids, state_h, state_c, *step_weights = top_k.run(fetched, fed)
@@ -73,6 +69,18 @@ def cpu_backend(sessions, attention=False, shortlist=None):
                 step_weights[0] if weights else None)
 
     return Backend(encode, step, outputs, top if top_k is not None else None)
+
+
+def step_feeds(token, state, attention, candidates):
+    """A decoder step's inputs by name: previous_token, the state's parts (see the module
+    docstring) and, when `candidates`, a shortlist's mask and the batch's candidates."""
+    fed = {names.PREVIOUS_TOKEN: token, names.STATE_H: state[0], names.STATE_C: state[1]}
+    if attention:
+        fed[names.ENCODER_OUTPUTS], fed[names.SOURCE_LENGTHS] = state[2], state[3]
+    if candidates:
+        fed[names.CANDIDATE_MASK] = state[-2]
+        fed.update(state[-1].feeds)
+    return fed
 
 
 def _encode(encoder, attention, shortlist):
@@ -107,7 +115,15 @@ def cuda_backend(sessions, attention=False, shortlist=None):
         for name in encoder_outputs:
             binding.bind_output(name, "cuda")
         encoder.run_with_iobinding(binding)
-        return tuple(binding.get_outputs()) + _extra_state(tokens, attention, shortlist)
+        state = tuple(binding.get_outputs()) + _extra_state(tokens, attention, shortlist)
+        if shortlist is None:
+            return state
+        # Rows never leave a CUDA batch (no compaction): the mask and the candidates' part of
+        # the output layer are copied to the device once per batch, not at every step.
+        mask, candidates = state[-2:]
+        on_device = {name: OrtValue.ortvalue_from_numpy(array, "cuda", 0)
+                     for name, array in {names.CANDIDATE_MASK: mask, **candidates.feeds}.items()}
+        return state[:-2] + (on_device,)
 
     def step(token, state, weights=False):
         binding = decoder.io_binding()
@@ -117,10 +133,9 @@ def cuda_backend(sessions, attention=False, shortlist=None):
         if attention:
             binding.bind_ortvalue_input(names.ENCODER_OUTPUTS, state[2])
             binding.bind_cpu_input(names.SOURCE_LENGTHS, state[3])
-        if shortlist is not None:
-            binding.bind_cpu_input(names.CANDIDATE_MASK, state[-2])
-            for name, array in state[-1].feeds.items():
-                binding.bind_cpu_input(name, array)
+        if shortlist is not None:  # the mask and candidates, already on the device
+            for name, value in state[-1].items():
+                binding.bind_ortvalue_input(name, value)
         for name in _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights:
             on_host = name in (names.NEXT_TOKEN, names.ATTENTION_WEIGHTS)
             binding.bind_output(name, "cpu" if on_host else "cuda")

@@ -1,7 +1,9 @@
 """Beam search and sampling over the one-step decoder, batched across inputs.
 
-Both need the step's probabilities, so they use a Backend's `outputs` (every decoder output
-in the manifest's order: probabilities, state_h_out, state_c_out, next_token[, weights]).
+Beam search uses a Backend's `top`: each row's k likeliest tokens and their log-probabilities
+(the top-k graph; on the host from the full step's probabilities when there is none).
+Sampling uses its `outputs`: every decoder output in the manifest's order (probabilities,
+state_h_out, state_c_out, next_token[, weights]).
 Beam search keeps `width` hypotheses per input; each step extends every live hypothesis by
 every token, keeps the `width` best continuations of each input and reorders the decoder
 state rows (h, c, and the encoder outputs and lengths with attention) to follow them. A

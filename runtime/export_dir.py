@@ -31,7 +31,9 @@ class LoadedExport:
     shortlist: object = None  # runtime.shortlist.Shortlist, for exports with a shortlist
 
 
-def load_export(folder):
+def load_export(folder, shortlist=True):
+    """Verify and read an export folder; shortlist=False skips parsing its shortlist (its
+    files' hashes are still checked)."""
     folder = os.path.abspath(folder)
     if not os.path.isdir(folder):
         raise ExportLoadError(f"{folder}: not a folder (expected an export directory)")
@@ -45,7 +47,7 @@ def load_export(folder):
     _check_sizes(folder, manifest, source_vocab, target_vocab)
     graphs = {graph: contents[spec["file"]] for graph, spec in manifest.graphs.items()}
     shortlist = None
-    if manifest.shortlist:
+    if manifest.shortlist and shortlist:
         shortlist = Shortlist.from_files(contents[names.SHORTLIST_FILE],
                                          contents[names.SHORTLIST_OUTPUT_FILE], folder,
                                          len(source_vocab), manifest.model,

@@ -108,7 +108,7 @@ def graph_io(state_size, target_vocab_size, attention="none", version=None, shor
              precision="float32"):
     """{graph: {"inputs": [...], "outputs": [...]}} of TensorSpecs, for the graphs that
     graph_names(version, shortlist) lists; precision: of the shortlist graphs' output layer
-    inputs (int8: the quantized kernel's columns with their scales and zero points)."""
+    inputs (int8: the quantized kernel's columns with their scales)."""
     state = ("batch", state_size)
     states = [TensorSpec(STATE_H_OUT, "float32", state), TensorSpec(STATE_C_OUT, "float32", state)]
     step_inputs = [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),

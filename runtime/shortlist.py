@@ -1,4 +1,4 @@
-"""Vocabulary shortlists: the output layer computed over a few hundred likely target tokens
+"""Vocabulary shortlists: the output layer computed over each batch's likely target tokens
 instead of the whole vocabulary (CTranslate2's vmap, Marian's lexical shortlists).
 
 shortlist.json, written by `python -m export --shortlist` and hashed in the manifest:
@@ -17,12 +17,13 @@ product over rows would at every step (46 against 23 us at batch 1, measured).
 A row may emit the reserved tokens, the frequent ones and the candidates of each of its
 source tokens. A batch's candidate_ids are the sorted union over its rows; candidate_mask
 (rows, candidates) holds 0 where the row may emit the candidate and -inf where it may not,
-so a row's output depends on its own input only, whatever else shares its batch. The
-batch's columns of the output layer are taken once per batch, not at every step.
+so which tokens a row may emit depends on its own input only, whatever else shares its
+batch. The batch's part of the output layer is taken once per batch, not at every step.
 """
 
 import io
 import json
+import zipfile
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class Shortlist:
         self.base = np.union1d(np.arange(len(RESERVED)), np.asarray(frequent, np.int64))
         width = max([1, *(len(c) for c in candidates)])
         # (source vocab, width) candidate ids, -1 past each token's list; <pad> has none
-        self.table = np.full((len(candidates), width), -1, np.int64)
+        self.table = np.full((len(candidates), width), -1, np.int32)
         for source_id, ids in enumerate(candidates):
             if source_id != PAD_ID:
                 self.table[source_id, :len(ids)] = ids
@@ -114,7 +115,7 @@ def _output_layer(content, path, model, quantized):
     try:
         with np.load(io.BytesIO(content), allow_pickle=False) as arrays:
             found = {name: arrays[name] for name in arrays.files}
-    except (ValueError, OSError, EOFError) as error:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise ExportLoadError(f"{path}: not a readable .npz file ({error})") from None
     expected = ({"kernel_columns": ((units, vocab), np.int8), "scale": ((vocab,), np.float32)}
                 if quantized else {"kernel_rows": ((vocab, units), np.float32)})

@@ -102,7 +102,7 @@ class Translator:
         vocabulary even when the export has a shortlist. int8 exports need no option."""
         requested = [providers] if isinstance(providers, str) else list(providers)
         chosen = choose_providers(requested, strict_providers)
-        loaded = load_export(export_dir)
+        loaded = load_export(export_dir, shortlist)
         options = session_options(threads, spinning)
         wanted = [g for g in loaded.graphs if shortlist or g not in SHORTLIST_GRAPHS]
         sessions = {graph: create_session(loaded, graph, options, chosen) for graph in wanted}

@@ -66,10 +66,16 @@ def prepare(pairs, config, report, vocabularies=None):
     )
 
 
+def prepared_data(path, config, vocabularies):
+    """A run's PreparedData (training and validation splits), rebuilt from its data file
+    exactly as training built it."""
+    pairs, report = load_pairs(path, config.data_format, config.encoding or None)
+    return prepare(pairs, config, report, vocabularies)
+
+
 def validation_split(path, config, vocabularies):
     """The validation Split of a run's data file, rebuilt exactly as training split it."""
-    pairs, report = load_pairs(path, config.data_format, config.encoding or None)
-    return prepare(pairs, config, report, vocabularies).validation
+    return prepared_data(path, config, vocabularies).validation
 
 
 def _tokenize_and_filter(pairs, config, report):

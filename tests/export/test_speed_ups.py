@@ -126,3 +126,19 @@ def test_a_changed_shortlist_file_is_refused(speed_ups, tmp_path):
     (folder / names.SHORTLIST_FILE).write_text(json.dumps(values))
     with pytest.raises(ExportLoadError, match="shortlist.json: SHA-256 .* differs from the manifest"):
         Translator.load(folder)
+
+
+def test_the_cli_loads_speed_up_exports_and_can_turn_the_shortlist_off(speed_ups):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    outputs = []
+    for extra in ([], ["--no-shortlist"]):
+        result = subprocess.run([sys.executable, "-m", "runtime", str(speed_ups["int8-shortlist"]),
+                                 *extra, "the cat sees a dog ."], cwd=ROOT, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert all(o.strip() for o in outputs)

@@ -175,3 +175,17 @@ def test_cli_refuses_bad_decoding_options_in_one_line(exports, args, message):
     result = run_cli(exports["word"][0], *args, "the cat .")
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["word", "char"])
+def test_a_beam_wider_than_the_vocabulary_works(translators, kind):
+    translator = translators[kind]
+    vocabulary = translator.manifest.model["target_vocab_size"]  # 12-15 tokens here
+    wide = Decoding("beam", beam_width=vocabulary + 5, n_best=3)  # the graph's k is clamped
+    results = translator.translate_detailed(texts_for(kind), decoding=wide)
+    for result, text in zip(results, texts_for(kind)):
+        if text:
+            assert len({c.tokens for c in result.n_best}) == 3
+            assert [c.score for c in result.n_best] == sorted(
+                (c.score for c in result.n_best), reverse=True) or not all(
+                c.ended for c in result.n_best)
