@@ -111,8 +111,12 @@ def test_bad_options_are_clear_errors(runs, tmp_path):
     with pytest.raises(ExportError, match="--shortlist builds its lists from its training pairs"):
         export_run(runs["word"], tmp_path / "out", shortlist=True,
                    data_path=str(tmp_path / "moved.txt"))
+    with pytest.raises(ExportError, match="--shortlist-frequent must be an integer >= 0, got -1"):
+        export_run(runs["word"], tmp_path / "out", shortlist=True, shortlist_frequent=-1)
     assert "--quantize 'int4' is not supported" in one_line_error(
         run_cli(runs["word"], tmp_path / "o", "--quantize", "int4"))
+    assert "--shortlist-per-token sets the size of a shortlist: it needs --shortlist" in \
+        one_line_error(run_cli(runs["word"], tmp_path / "o", "--shortlist-per-token", "5"))
     assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
 
 
