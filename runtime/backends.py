@@ -44,23 +44,20 @@ def cpu_backend(sessions, attention=False, shortlist=None):
     encode = _encode(encoder, attention, shortlist)
     vocabulary = full.get_outputs()[0].shape[-1]  # probabilities (batch, target vocabulary)
 
-    def feeds(token, state, candidates):
-        return step_feeds(token, state, attention, candidates)
-
     step_outputs = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * attention
     shortlisted = shortlist is not None
 
     def step(token, state, weights=False):
         fetched = step_outputs if weights else _STEP_OUTPUTS
         next_token, state_h, state_c, *step_weights = greedy.run(
-            fetched, feeds(token, state, shortlisted))
+            fetched, step_feeds(token, state, attention, shortlisted))
         return next_token, (state_h, state_c, *state[2:]), step_weights[0] if weights else None
 
     def outputs(token, state):
-        return tuple(full.run(None, feeds(token, state, False)))
+        return tuple(full.run(None, step_feeds(token, state, attention, False)))
 
     def top(token, state, k, weights=False):
-        fed = feeds(token, state, shortlisted)
+        fed = step_feeds(token, state, attention, shortlisted)
         available = state[-1].count if shortlisted else vocabulary  # TopK: k <= its axis
         fed[names.TOP_K] = np.array([min(k, available)], np.int64)
         fetched = _TOP_OUTPUTS + [names.ATTENTION_WEIGHTS] * weights
@@ -83,8 +80,12 @@ def step_feeds(token, state, attention, candidates):
     return fed
 
 
+def _encoder_outputs(attention):
+    return _STATES + [names.ENCODER_OUTPUTS] * attention
+
+
 def _encode(encoder, attention, shortlist):
-    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
+    encoder_outputs = _encoder_outputs(attention)
 
     def encode(tokens):
         state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: tokens}))
@@ -107,7 +108,7 @@ def cuda_backend(sessions, attention=False, shortlist=None):
     compact=False). `outputs` and `top` are None: run them with a cpu_backend."""
     encoder = sessions["encoder"]
     decoder = _graph(sessions, "decoder_greedy", shortlist) or sessions["decoder"]
-    encoder_outputs = _STATES + [names.ENCODER_OUTPUTS] * attention
+    encoder_outputs = _encoder_outputs(attention)
 
     def encode(tokens):
         binding = encoder.io_binding()
