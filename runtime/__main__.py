@@ -16,6 +16,7 @@ import sys
 
 from runtime.cli import Parser, add_decoding_arguments, decoding_from_args
 from runtime.errors import ExportLoadError, InputError, ProviderError
+from runtime.records import translation_record
 from runtime.translator import TOO_LONG_POLICIES, UNKNOWN_POLICIES, Translator
 
 _BATCH_LINES = 32  # at most this many available lines are translated together
@@ -150,13 +151,7 @@ def _format(text, result, as_json):
         return json.dumps({"input": text, "error": str(result)}, ensure_ascii=False) if as_json else ""
     if not as_json:
         return result.text
-    record = {"input": text, "output": result.text, "unknown": list(result.unknown),
-              "truncated": result.truncated}
-    if result.score is not None:  # --scores, beam search, sampling (not for empty input)
-        record.update(score=result.score, token_scores=list(result.token_scores),
-                      ended=result.ended)
-    if len(result.n_best) > 1:
-        record["n_best"] = [{"output": c.text, "score": c.score} for c in result.n_best]
+    record = translation_record(text, result)
     return json.dumps(record, ensure_ascii=False)
 
 

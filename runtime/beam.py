@@ -46,40 +46,79 @@ class Hypothesis:
 
 def beam_search(backend, encoder_tokens, options, max_length, attention=False):
     """-> per input row, options.n_best Hypothesis, best first (by the length penalty)."""
-    count, width = len(encoder_tokens), options.beam_width
+    count = len(encoder_tokens)
     if count == 0:  # onnxruntime's LSTM aborts the whole process on a batch of size 0
         return []
-    state = tuple(part.repeat(width, axis=0) for part in backend.encode(encoder_tokens))
-    live = _Beams(count, width, encoder_tokens.shape[1], attention)
-    finished = [[] for _ in range(count)]
-    token = np.full(count * width, START_ID, dtype=np.int32)
-    for step in range(max_length):
-        tokens, log_p, state, step_weights = (backend.top or top_on_host(backend))(
-            token, state, width + 1, attention)
-        if step < options.min_length:  # no <end> yet
-            log_p[tokens == END_ID] = -np.inf
+    search = BeamSearch(count, options, max_length, encoder_tokens.shape[1], attention)
+    state = tuple(part.repeat(search.width, axis=0) for part in backend.encode(encoder_tokens))
+    top = backend.top or top_on_host(backend)
+    while not search.done:
+        tokens, log_p, state, step_weights = top(search.previous_tokens(), state,
+                                                 search.width + 1, attention)
+        kept = search.advance(tokens, log_p, step_weights)
+        state = tuple(part[kept] for part in state)
+    return search.results()
+
+
+class BeamSearch:
+    """The search of `count` inputs with the same options, one step at a time: beam_search
+    runs one for a whole batch, runtime.scheduler one per request, so both pick the same
+    hypotheses. Its rows are inputs x width, input by input, in the order `advance` keeps."""
+
+    def __init__(self, count, options, max_length, source_length, attention):
+        self.options, self.max_length, self.width = options, max_length, options.beam_width
+        self.source_length = source_length  # width of the attention weights kept
+        self.live = _Beams(count, self.width, source_length, attention)
+        self.finished = [[] for _ in range(count)]
+        self.step = 0
+
+    @property
+    def rows(self):
+        return len(self.live.inputs) * self.width
+
+    @property
+    def done(self):
+        return not len(self.live.inputs) or self.step == self.max_length
+
+    def previous_tokens(self):
+        """(rows,) int32: each row's last token, the next step's input."""
+        if not self.step:
+            return np.full(self.rows, START_ID, dtype=np.int32)
+        return self.live.ids[:, :, -1].reshape(-1).astype(np.int32)
+
+    def advance(self, tokens, log_p, step_weights):
+        """tokens, log_p (rows, >= width + 1): each row's likeliest next tokens, best first;
+        step_weights (rows, >= source_length) or None. -> (kept rows,) int64: which rows of
+        this step's state the next step continues from, in order."""
+        width = self.width
+        tokens, log_p = tokens[:, :width + 1], log_p[:, :width + 1]
+        if self.step < self.options.min_length:  # no <end> yet
+            log_p = np.where(tokens == END_ID, -np.inf, log_p)
+        live = self.live
         total = (live.scores.reshape(-1, 1) + log_p).reshape(len(live.inputs), -1)
         origin, chosen, picked, ended = _select(total, tokens, log_p, width)
         for row, slot, end_score in ended:
-            finished[live.inputs[row]].append(live.hypothesis(row, slot, end_score))
+            self.finished[live.inputs[row]].append(live.hypothesis(row, slot, end_score))
         flat = (np.arange(len(live.inputs))[:, None] * width + origin).reshape(-1)
-        live.extend(origin, chosen, picked,
-                    None if step_weights is None else step_weights[flat])
-        state = tuple(part[flat] for part in state)
-        rows = np.flatnonzero([len(finished[i]) < width for i in live.inputs]
+        live.extend(origin, chosen, picked, None if step_weights is None
+                    else step_weights[flat, :self.source_length])
+        rows = np.flatnonzero([len(self.finished[i]) < width for i in live.inputs]
                               & np.isfinite(live.scores).any(axis=1))
+        self.step += 1
         if len(rows) < len(live.inputs):
             live.keep(rows)
-            state = tuple(part[(rows[:, None] * width + np.arange(width)).reshape(-1)]
-                          for part in state)
-        if not len(live.inputs):
-            break
-        token = live.ids[:, :, -1].reshape(-1).astype(np.int32)
-    for row, input_row in enumerate(live.inputs):  # max_length reached: unended hypotheses
-        for slot in np.flatnonzero(np.isfinite(live.scores[row])):
-            finished[input_row].append(live.hypothesis(row, slot, None))
-    return [sorted(found, key=lambda h: h.rank_key(options.length_penalty))[:options.n_best]
-            for found in finished]
+            flat = flat[(rows[:, None] * width + np.arange(width)).reshape(-1)]
+        return flat
+
+    def results(self):
+        """-> per input, options.n_best Hypothesis, best first; unended live hypotheses
+        (max_length reached) count too."""
+        for row, input_row in enumerate(self.live.inputs):
+            for slot in np.flatnonzero(np.isfinite(self.live.scores[row])):
+                self.finished[input_row].append(self.live.hypothesis(row, slot, None))
+        self.live.keep(np.zeros(0, np.int64))
+        return [sorted(found, key=lambda h: h.rank_key(self.options.length_penalty))
+                [:self.options.n_best] for found in self.finished]
 
 
 class _Beams:
@@ -141,6 +180,9 @@ def _top_tokens(probabilities, count):
     tied = (probabilities == cut).sum(axis=1) > (kept == cut).sum(axis=1)
     if tied.any():
         ids[tied] = np.argsort(-probabilities[tied], axis=1, kind="stable")[:, :count]
+    # best first, ties by lower id: a search of a smaller width reads a prefix of the columns
+    kept = np.take_along_axis(probabilities, ids, 1)
+    ids = np.take_along_axis(ids, np.lexsort((ids, -kept), axis=1), 1)
     return ids, log_probabilities(np.take_along_axis(probabilities, ids, 1), ids, False)
 
 

@@ -48,32 +48,66 @@ def sample_decode(backend, encoder_tokens, options, max_length, rngs, attention=
     count = len(encoder_tokens)
     if count == 0:  # onnxruntime's LSTM aborts the whole process on a batch of size 0
         return []
+    sampler = Sampler(options, max_length, rngs, encoder_tokens.shape[1], attention)
     state = backend.encode(encoder_tokens)
-    rows = np.arange(count)
-    ids, scores, weights = ([[] for _ in range(count)] for _ in range(3))
-    ended = np.zeros(count, bool)
-    token = np.full(count, START_ID, dtype=np.int32)
-    for step in range(max_length):
-        outputs = backend.outputs(token, state)
-        probabilities = np.asarray(outputs[0])  # (rows, vocab)
-        log_p = log_probabilities(probabilities, np.arange(probabilities.shape[1]),
-                                  step < options.min_length)
-        drawable = reshape(log_p, options)
-        token = np.array([rngs[r].choice(len(p), p=p) for r, p in zip(rows, drawable)], np.int32)
-        for position, row in enumerate(rows):
-            scores[row].append(float(log_p[position, token[position]]))
-            if token[position] == END_ID:
-                ended[row] = True
-            else:
-                ids[row].append(int(token[position]))
-                if attention:
-                    weights[row].append(np.asarray(outputs[4][position]))
-        going = token != END_ID
-        if not going.any():
-            break
-        rows, token = rows[going], token[going]
+    while not sampler.done:
+        outputs = backend.outputs(sampler.previous_tokens(), state)
+        going = sampler.advance(np.asarray(outputs[0]), outputs[4] if attention else None)
         state = tuple(part[going] for part in (outputs[1], outputs[2], *state[2:]))
-    width = encoder_tokens.shape[1]
-    return [Hypothesis(tuple(ids[r]), tuple(scores[r]), bool(ended[r]),
-                       np.array(weights[r], np.float32).reshape(-1, width) if attention else None)
-            for r in range(count)]
+    return sampler.results()
+
+
+class Sampler:
+    """The sampling of len(rngs) inputs with the same options, one step at a time:
+    sample_decode runs one for a whole batch, runtime.scheduler one per request, so both
+    draw the same tokens. Its rows are the inputs still drawing, in input order."""
+
+    def __init__(self, options, max_length, rngs, source_length, attention):
+        count = len(rngs)
+        self.options, self.max_length, self.rngs = options, max_length, rngs
+        self.source_length, self.attention = source_length, attention
+        self.inputs = np.arange(count)  # the input of each row
+        self.ids, self.scores, self.weights = ([[] for _ in range(count)] for _ in range(3))
+        self.ended = np.zeros(count, bool)
+        self.token = np.full(count, START_ID, dtype=np.int32)
+        self.step = 0
+
+    @property
+    def rows(self):
+        return len(self.inputs)
+
+    @property
+    def done(self):
+        return not len(self.inputs) or self.step == self.max_length
+
+    def previous_tokens(self):
+        return self.token
+
+    def advance(self, probabilities, step_weights):
+        """probabilities (rows, vocab); step_weights (rows, >= source_length) or None ->
+        (kept rows,) bool: the rows that go on drawing."""
+        log_p = log_probabilities(probabilities, np.arange(probabilities.shape[1]),
+                                  self.step < self.options.min_length)
+        drawable = reshape(log_p, self.options)
+        token = np.array([self.rngs[r].choice(len(p), p=p)
+                          for r, p in zip(self.inputs, drawable)], np.int32)
+        for position, row in enumerate(self.inputs):
+            self.scores[row].append(float(log_p[position, token[position]]))
+            if token[position] == END_ID:
+                self.ended[row] = True
+            else:
+                self.ids[row].append(int(token[position]))
+                if self.attention:
+                    self.weights[row].append(
+                        np.asarray(step_weights[position][:self.source_length]))
+        self.step += 1
+        going = token != END_ID
+        self.inputs, self.token = self.inputs[going], token[going]
+        return going
+
+    def results(self):
+        """-> one Hypothesis per input."""
+        return [Hypothesis(tuple(self.ids[r]), tuple(self.scores[r]), bool(self.ended[r]),
+                           np.array(self.weights[r], np.float32).reshape(-1, self.source_length)
+                           if self.attention else None)
+                for r in range(len(self.ids))]

@@ -34,6 +34,7 @@ from runtime.tokenize import detokenize, tokenize
 from runtime.vocabulary import PAD_ID, START_ID, UNK_ID, pad_sequences
 
 UNKNOWN_POLICIES = ("replace", "drop", "error")
+_GREEDY = Decoding()  # the default, validated once (validation costs ~30 us a call)
 TOO_LONG_POLICIES = ("truncate", "error")
 
 
@@ -127,18 +128,10 @@ class Translator:
         output (beam search and sampling always have them)."""
         if isinstance(texts, str):
             raise TypeError("translate_detailed takes a list of texts; use translate() for one")
-        if attention and not self.has_attention:
-            raise ValueError(f"{self.export.folder} has no attention weights to return: its "
-                             f"model has no attention (train one with --attention luong)")
-        max_length = positive_int("max_length", self.manifest.max_target_length
-                               if max_length is None else max_length)
+        max_length, decoding = self.check_options(max_length, decoding, attention)
         batch_size = positive_int("batch_size", batch_size)
-        decoding = Decoding() if decoding is None else decoding
-        if not isinstance(decoding, Decoding):
-            raise TypeError(f"decoding must be a runtime.Decoding, got {type(decoding).__name__}")
-        decoding.check_lengths(max_length)
         texts = list(texts)
-        prepared = [self._prepare(text) for text in texts]
+        prepared = [self.prepare(text) for text in texts]
         found = [[] for _ in prepared]  # hypotheses, best first (none for empty input)
         order = sorted((i for i, p in enumerate(prepared) if len(p[0])), key=lambda i: len(prepared[i][0]))
         for start in range(0, len(order), batch_size):
@@ -149,10 +142,24 @@ class Translator:
                                       scores, self._compact)
             for row, row_hypotheses in zip(rows, hypotheses):
                 found[row] = row_hypotheses
-        return [self._translation(p, h, attention, decoding.strategy == "beam")
+        return [self.translation(p, h, attention, decoding.strategy == "beam")
                 for p, h in zip(prepared, found)]
 
-    def _translation(self, prepared, hypotheses, attention, n_best):
+    def check_options(self, max_length, decoding, attention):
+        """-> (max_length, decoding) with their defaults; ValueError or TypeError if wrong."""
+        if attention and not self.has_attention:
+            raise ValueError(f"{self.export.folder} has no attention weights to return: its "
+                             f"model has no attention (train one with --attention luong)")
+        max_length = positive_int("max_length", self.manifest.max_target_length
+                               if max_length is None else max_length)
+        decoding = _GREEDY if decoding is None else decoding
+        if not isinstance(decoding, Decoding):
+            raise TypeError(f"decoding must be a runtime.Decoding, got {type(decoding).__name__}")
+        decoding.check_lengths(max_length)
+        return max_length, decoding
+
+    def translation(self, prepared, hypotheses, attention, n_best):
+        """prepare()'s result and the decoder's hypotheses, best first -> Translation."""
         ids, unknown, truncated = prepared
         source_tokens = tuple(self.export.source_vocab.tokens[i] for i in ids)
         if not hypotheses:  # empty input: nothing was decoded
@@ -173,7 +180,7 @@ class Translator:
         return Candidate(detokenize(tokens, self.manifest.tokenization["level"]), tokens,
                          hypothesis.score, hypothesis.token_scores, hypothesis.ended)
 
-    def _prepare(self, text):
+    def prepare(self, text):
         """text -> (source ids, unknown tokens, truncated), applying the input policy."""
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")

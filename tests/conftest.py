@@ -82,3 +82,32 @@ def exports(runs, tmp_path_factory):
     folder = tmp_path_factory.mktemp("exports")
     return {level: (folder / level, *export_run(run, folder / level, log=lambda line: None))
             for level, run in runs.items()}
+
+
+# The word model with Luong attention: it writes real outputs (the plain word model, trained
+# for 2 epochs, mostly writes none), and it covers attention with int8 and a shortlist.
+SPEED_UPS_RUN = "word-luong"
+# Its target vocabulary has 15 tokens: a shortlist of the default sizes would
+# allow all of them. These small lists make the shortlist's effects visible. A tiny model
+# does not pass the real gates (int8 gives 93% identical outputs here), so the fixture
+# relaxes them to test the mechanics; tests/export/test_speed_ups.py's
+# test_a_failed_gate_fails_the_export_and_keeps_the_old_one checks that a gate is enforced.
+SMALL_SHORTLIST = {"shortlist": True, "shortlist_frequent": 2, "shortlist_per_token": 2}
+RELAXED_GATE = (50.0, 100.0)
+
+
+@pytest.fixture(scope="session")
+def speed_ups(runs, tmp_path_factory):
+    """{"int8": folder, "shortlist": folder, "int8-shortlist": folder} of the word-luong run."""
+    from export import gates
+    from export.exporter import export_run
+
+    folder = tmp_path_factory.mktemp("speed_ups")
+    options = {"int8": {"quantize": "int8"}, "shortlist": SMALL_SHORTLIST,
+               "int8-shortlist": {"quantize": "int8", **SMALL_SHORTLIST}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(gates.REQUIREMENTS, "shortlist", RELAXED_GATE)
+        patch.setitem(gates.REQUIREMENTS, "int8", RELAXED_GATE)
+        for name, chosen in options.items():
+            export_run(runs[SPEED_UPS_RUN], folder / name, log=lambda line: None, **chosen)
+    return {name: folder / name for name in options}

@@ -11,7 +11,7 @@ from export.errors import ExportError, GateError
 from export.exporter import export_run
 from runtime import Decoding, ExportLoadError, Translator
 from runtime import manifest as names
-from tests.conftest import word_pairs
+from tests.conftest import SPEED_UPS_RUN, word_pairs
 from tests.export.test_cli import one_line_error, run_cli
 
 TEXTS = [source for source, _ in word_pairs(40)] + ["the zebra .", ""]
@@ -21,30 +21,7 @@ def quiet(line):
     pass
 
 
-# The word model with Luong attention: it writes real outputs (the plain word model, trained
-# for 2 epochs, mostly writes none), and it covers attention with int8 and a shortlist.
-RUN = "word-luong"
-# Its target vocabulary has 15 tokens: a shortlist of the default sizes would
-# allow all of them. These small lists make the shortlist's effects visible. A tiny model
-# does not pass the real gates (int8 gives 93% identical outputs here), so the fixture
-# relaxes them to test the mechanics; test_a_failed_gate_fails_the_export_and_keeps_the_old_one
-# checks that a gate is enforced.
-SMALL = {"shortlist": True, "shortlist_frequent": 2, "shortlist_per_token": 2}
-RELAXED = (50.0, 100.0)
-
-
-@pytest.fixture(scope="module")
-def speed_ups(runs, tmp_path_factory):
-    """{"int8": folder, "shortlist": folder, "int8-shortlist": folder} of the word run."""
-    folder = tmp_path_factory.mktemp("speed_ups")
-    options = {"int8": {"quantize": "int8"}, "shortlist": SMALL,
-               "int8-shortlist": {"quantize": "int8", **SMALL}}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(gates.REQUIREMENTS, "shortlist", RELAXED)
-        patch.setitem(gates.REQUIREMENTS, "int8", RELAXED)
-        for name, chosen in options.items():
-            export_run(runs[RUN], folder / name, log=quiet, **chosen)
-    return {name: folder / name for name in options}
+RUN = SPEED_UPS_RUN  # the word model with Luong attention (tests/conftest.py)
 
 
 def read(folder, name):

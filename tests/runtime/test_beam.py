@@ -50,7 +50,7 @@ def test_beam_width_1_equals_greedy_exactly(translators, kind):
 def teacher_forced_log_probabilities(translator, text, tokens, ended):
     """Run the graphs step by step on `tokens` and read each step's log-probability."""
     encoder, decoder = translator.sessions["encoder"], translator.sessions["decoder"]
-    source = translator._prepare(text)[0][None, :]
+    source = translator.prepare(text)[0][None, :]
     state = encoder.run(None, {names.SOURCE_TOKENS: source})
     feeds = dict(zip([names.STATE_H, names.STATE_C], state[:2]))
     if len(state) == 3:

@@ -1,0 +1,167 @@
+"""One caller's request to runtime.scheduler, its token streams, and the scheduler's errors.
+
+The decode loop thread resolves a request's future with its hypotheses (or an error); the
+caller's thread turns them into a Translation (runtime.translator), so that work overlaps
+the loop's onnxruntime calls instead of lengthening every step.
+"""
+
+import asyncio
+import concurrent.futures
+import queue
+
+from runtime.vocabulary import END_ID, PAD_ID, START_ID
+
+
+class Overloaded(RuntimeError):
+    """The scheduler's queue is full: retry later (HTTP: 503 with Retry-After)."""
+
+
+class SchedulerClosed(RuntimeError):
+    """The scheduler was closed: no new requests; with close(drain=False), or past close's
+    timeout, the requests it had not finished fail with this too."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The request's timeout passed before it finished; its rows left the batch."""
+
+
+class StepFailed(RuntimeError):
+    """An exception inside a decoder step (or the encoder) failed the requests in it; the
+    scheduler goes on serving the others. The original exception is the __cause__."""
+
+
+class Request:
+    """A submitted text. result() blocks for its Translation; cancel() makes its rows leave
+    the batch at the next step (result() then raises concurrent.futures.CancelledError)."""
+
+    def __init__(self, translator, text, prepared, max_length, decoding, attention, scores,
+                 deadline):
+        self.translator, self.text, self.prepared = translator, text, prepared
+        self.ids = prepared[0]  # (source_len,) int32, after the input policy
+        self.max_length, self.decoding = max_length, decoding
+        self.attention, self.scores, self.deadline = attention, scores, deadline
+        # beam search; greedy with scores is beam search of width 1 (as runtime.strategies)
+        self.searches = decoding.strategy == "beam" or (decoding.strategy == "greedy" and scores)
+        self.rows = decoding.beam_width if decoding.strategy == "beam" else 1
+        self.future = concurrent.futures.Future()  # -> [Hypothesis], best first
+        self.on_token = None  # the loop calls it with each id produced (streams)
+        self.weights = []     # greedy with attention: each step's (source_len,) weights
+
+    def result(self, timeout=None):
+        """The Translation; raises what failed the request. timeout: seconds to wait here
+        (the request goes on; for a deadline on the request itself, submit a timeout)."""
+        hypotheses = self.future.result(timeout)
+        return self.translator.translation(self.prepared, hypotheses, self.attention,
+                                           self.decoding.strategy == "beam")
+
+    def cancel(self):
+        """True if cancelled; False if it had already finished."""
+        return self.future.cancel()
+
+    def done(self):
+        return self.future.done()
+
+    # Called by the decode loop thread.
+    def finish(self, hypotheses):
+        _settle(self.future.set_result, hypotheses)
+
+    def fail(self, error):
+        _settle(self.future.set_exception, error)
+
+
+def _settle(setter, value):
+    try:
+        setter(value)
+    except concurrent.futures.InvalidStateError:  # cancelled by its caller meanwhile
+        pass
+
+
+_DONE = object()  # a stream's last item: the request has finished (or failed)
+
+
+class TokenStream:
+    """Iterator of a request's output tokens as they are produced; `translation` is the
+    whole Translation once the iterator is exhausted (errors are raised by the iteration).
+    Beam search knows its output only at the end: its tokens all come then."""
+
+    def __init__(self, request):
+        self.request, self.translation = request, None
+        self._items, self._pending = queue.SimpleQueue(), []
+        _connect(request, self._items.put)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._pending:
+            return self._pending.pop(0)
+        if self.translation is not None:
+            raise StopIteration
+        item = self._items.get()
+        if item is not _DONE:
+            return item
+        self.translation = self.request.result()
+        if not self.request.searches or not self.translation.tokens:
+            raise StopIteration
+        self._pending = list(self.translation.tokens)  # beam search: all tokens now
+        return self._pending.pop(0)
+
+    def close(self):
+        """Stop early: cancels the request (its rows leave the batch)."""
+        self.request.cancel()
+
+
+class AsyncTokenStream:
+    """The asyncio form of TokenStream: `async for token in stream`. Cancelling the
+    consuming task, or `await stream.aclose()`, cancels the request."""
+
+    def __init__(self, request):
+        self.request, self.translation = request, None
+        self._items = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        self._pending = []
+        _connect(request, lambda item: _call_soon(loop, self._items.put_nowait, item))
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if self._pending:
+            return self._pending.pop(0)
+        if self.translation is not None:
+            raise StopAsyncIteration
+        try:
+            item = await self._items.get()
+        except asyncio.CancelledError:
+            self.request.cancel()
+            raise
+        if item is not _DONE:
+            return item
+        self.translation = self.request.result()
+        if not self.request.searches or not self.translation.tokens:
+            raise StopAsyncIteration
+        self._pending = list(self.translation.tokens)  # beam search: all tokens now
+        return self._pending.pop(0)
+
+    async def aclose(self):
+        self.request.cancel()
+
+
+def _connect(request, put):
+    """Route the request's produced ids, as tokens, to put(token), then put(_DONE) when it
+    finishes, fails or is cancelled. Ids a Translation leaves out (<pad>, <start>) are
+    skipped; beam search sends nothing before the end."""
+    tokens = request.translator.export.target_vocab.tokens
+    if not request.searches:
+        request.on_token = lambda id_: put(tokens[id_]) if id_ not in _SILENT else None
+    request.future.add_done_callback(lambda _: put(_DONE))
+
+
+_SILENT = (PAD_ID, START_ID, END_ID)
+
+
+def _call_soon(loop, function, item):
+    try:
+        loop.call_soon_threadsafe(function, item)
+    except RuntimeError:  # the consumer's event loop has closed: nobody is listening
+        pass
