@@ -8,6 +8,7 @@ the loop's onnxruntime calls instead of lengthening every step.
 import asyncio
 import concurrent.futures
 import queue
+import threading
 
 from runtime.vocabulary import END_ID, PAD_ID, START_ID
 
@@ -35,8 +36,9 @@ class Request:
     the batch at the next step (result() then raises concurrent.futures.CancelledError)."""
 
     def __init__(self, translator, text, prepared, max_length, decoding, attention, scores,
-                 deadline):
+                 deadline, outbox=None):
         self.translator, self.text, self.prepared = translator, text, prepared
+        self.outbox = outbox or Outbox()  # asyncio callbacks, sent once per step
         self.ids = prepared[0]  # (source_len,) int32, after the input policy
         self.max_length, self.decoding = max_length, decoding
         self.attention, self.scores, self.deadline = attention, scores, deadline
@@ -46,6 +48,12 @@ class Request:
         self.future = concurrent.futures.Future()  # -> [Hypothesis], best first
         self.on_token = None  # the loop calls it with each id produced (streams)
         self.weights = []     # greedy with attention: each step's (source_len,) weights
+        self.waiter = None    # (event loop, asyncio.Future) woken when the request is done
+
+    def wake_on_done(self, loop):
+        """-> an asyncio.Future of `loop`, resolved (None) once the request is done."""
+        self.waiter = (loop, loop.create_future())
+        return self.waiter[1]
 
     def result(self, timeout=None):
         """The Translation; raises what failed the request. timeout: seconds to wait here
@@ -63,17 +71,49 @@ class Request:
 
     # Called by the decode loop thread.
     def finish(self, hypotheses):
-        _settle(self.future.set_result, hypotheses)
+        self._settle(self.future.set_result, hypotheses)
 
     def fail(self, error):
-        _settle(self.future.set_exception, error)
+        self._settle(self.future.set_exception, error)
+
+    def _settle(self, setter, value):
+        try:
+            setter(value)
+        except concurrent.futures.InvalidStateError:  # cancelled by its caller meanwhile
+            return
+        if self.waiter is not None:
+            self.outbox.post(self.waiter[0], _wake, self.waiter[1])
 
 
-def _settle(setter, value):
-    try:
-        setter(value)
-    except concurrent.futures.InvalidStateError:  # cancelled by its caller meanwhile
-        pass
+def _wake(waiter):
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class Outbox:
+    """Callbacks into asyncio event loops from the decode loop thread, sent once per event
+    loop per step: one wake-up of each loop (a self-pipe write) instead of one per finished
+    request or streamed token. Posts from any other thread are sent at once."""
+
+    def __init__(self):
+        self.owner = None  # the decode loop thread's ident, set by the scheduler
+        self.pending = {}  # event loop -> [(callback, args)], in posting order
+
+    def post(self, loop, callback, *args):
+        if threading.get_ident() != self.owner:
+            _call_soon(loop, callback, *args)
+            return
+        self.pending.setdefault(loop, []).append((callback, args))
+
+    def flush(self):
+        pending, self.pending = self.pending, {}
+        for loop, calls in pending.items():
+            _call_soon(loop, _run_all, calls)
+
+
+def _run_all(calls):
+    for callback, args in calls:
+        callback(*args)
 
 
 _DONE = object()  # a stream's last item: the request has finished (or failed)
@@ -120,7 +160,7 @@ class AsyncTokenStream:
         self._items = asyncio.Queue()
         loop = asyncio.get_running_loop()
         self._pending = []
-        _connect(request, lambda item: _call_soon(loop, self._items.put_nowait, item))
+        _connect(request, lambda item: request.outbox.post(loop, self._items.put_nowait, item))
 
     def __aiter__(self):
         return self
@@ -147,21 +187,26 @@ class AsyncTokenStream:
         self.request.cancel()
 
 
-def _connect(request, put):
-    """Route the request's produced ids, as tokens, to put(token), then put(_DONE) when it
-    finishes, fails or is cancelled. Ids a Translation leaves out (<pad>, <start>) are
-    skipped; beam search sends nothing before the end."""
+def connect_tokens(request, put):
+    """Route the request's produced ids, as token strings, to put(token). Ids a Translation
+    leaves out (<pad>, <start>, <end>) are skipped; beam search sends nothing (its output
+    is known only at the end)."""
     tokens = request.translator.export.target_vocab.tokens
     if not request.searches:
         request.on_token = lambda id_: put(tokens[id_]) if id_ not in _SILENT else None
+
+
+def _connect(request, put):
+    """connect_tokens, then put(_DONE) when the request finishes, fails or is cancelled."""
+    connect_tokens(request, put)
     request.future.add_done_callback(lambda _: put(_DONE))
 
 
 _SILENT = (PAD_ID, START_ID, END_ID)
 
 
-def _call_soon(loop, function, item):
+def _call_soon(loop, function, *args):
     try:
-        loop.call_soon_threadsafe(function, item)
+        loop.call_soon_threadsafe(function, *args)
     except RuntimeError:  # the consumer's event loop has closed: nobody is listening
         pass

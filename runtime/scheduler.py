@@ -36,8 +36,9 @@ import threading
 import time
 
 from runtime.lanes import GreedyLane, SamplingLane, SearchLane
-from runtime.requests import (AsyncTokenStream, DeadlineExceeded, Request, SchedulerClosed,
-                              StepFailed, TokenStream, Overloaded)
+from runtime.requests import (AsyncTokenStream, DeadlineExceeded, Outbox, Overloaded, Request,
+                              SchedulerClosed, StepFailed, TokenStream,
+                              connect_tokens)
 from runtime.sessions import positive_int
 
 __all__ = ["Scheduler", "Overloaded", "SchedulerClosed", "DeadlineExceeded", "StepFailed"]
@@ -62,21 +63,27 @@ class Scheduler:
         self._cancelled = set()            # requests cancelled since the last step
         self._deadlines = []               # heap of (deadline, sequence, request)
         self._sequence = itertools.count()
+        self._outbox = Outbox()  # asyncio wake-ups, sent after each step
         self._closed = False   # no new requests
         self._stopping = False  # the loop ends once queue and lanes are empty
+        self._lane_list = tuple(self._lanes.values())
         self._thread = threading.Thread(target=self._run, name="runtime-scheduler", daemon=True)
         self._thread.start()
 
     # The callers' side (any thread).
 
     def submit(self, text, max_length=None, decoding=None, attention=False, scores=False,
-               timeout=None):
+               timeout=None, on_token=None):
         """-> Request: request.result() is the Translation translate_detailed([text], ...)[0]
         gives. Bad input raises here (TypeError, ValueError, InputError); a full queue
         raises Overloaded; a closed scheduler SchedulerClosed. timeout: seconds until the
-        request fails with DeadlineExceeded."""
-        return self._enqueue(self._request(text, max_length, decoding, attention, scores,
-                                           timeout))
+        request fails with DeadlineExceeded. on_token(token str): called from the decode
+        loop thread with each output token as it is produced (greedy and sampling; keep
+        it short: the batch waits for it)."""
+        request = self._request(text, max_length, decoding, attention, scores, timeout)
+        if on_token is not None:
+            connect_tokens(request, on_token)
+        return self._enqueue(request)
 
     def translate_detailed(self, text, max_length=None, decoding=None, attention=False,
                            scores=False, timeout=None):
@@ -89,9 +96,11 @@ class Scheduler:
     async def translate_async(self, text, max_length=None, decoding=None, attention=False,
                               scores=False, timeout=None):
         """The Translation, awaited; cancelling the awaiting task cancels the request."""
-        request = self.submit(text, max_length, decoding, attention, scores, timeout)
+        request = self._request(text, max_length, decoding, attention, scores, timeout)
+        done = request.wake_on_done(asyncio.get_running_loop())
+        self._enqueue(request)
         try:
-            await asyncio.wrap_future(request.future)
+            await done
         except asyncio.CancelledError:
             request.cancel()
             raise
@@ -164,7 +173,7 @@ class Scheduler:
                 raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
             deadline = time.monotonic() + timeout
         request = Request(translator, text, translator.prepare(text), max_length, decoding,
-                          attention, scores, deadline)
+                          attention, scores, deadline, self._outbox)
         if request.rows > self.max_rows:
             raise ValueError(f"beam_width {request.rows} exceeds the scheduler's max_rows "
                              f"{self.max_rows}")
@@ -199,24 +208,31 @@ class Scheduler:
     _abandon = False  # close(drain=False), or a drain past its timeout
 
     def _run(self):
-        lanes = tuple(self._lanes.values())
-        while True:
-            arrivals = ()
-            if self._news(lanes):
-                with self._lock:
-                    arrivals, removed, stop = self._wait_for_work()
-                if stop:
-                    return
-                self._remove(removed)
-            try:
-                self._admit(arrivals)
-                self._step(lanes)
-            except Exception as error:  # a bug here must not leave callers waiting forever
-                failed = [*arrivals, *(r for lane in self._lanes.values()
-                                       for r in lane.requests())]
-                _fail(failed, error, "the scheduler loop")
-                for lane in self._lanes.values():
-                    lane.clear()
+        self._outbox.owner = threading.get_ident()
+        while self._iterate():
+            pass
+
+    def _iterate(self):
+        """One pass of the loop: arrivals join, removals leave, each lane steps once (waits
+        while there is nothing to do). -> False once closed with nothing left."""
+        lanes, arrivals = self._lane_list, ()
+        if self._news(lanes):
+            with self._lock:
+                found = self._wait_for_work()
+            if found is None:
+                return False
+            arrivals, removed = found
+            self._remove(removed)
+        try:
+            self._admit(arrivals)
+            self._step(lanes)
+        except Exception as error:  # a bug here must not leave callers waiting forever
+            failed = [*arrivals, *(r for lane in lanes for r in lane.requests())]
+            _fail(failed, error, "the scheduler loop")
+            for lane in lanes:
+                lane.clear()
+        self._outbox.flush()
+        return True
 
     def _news(self, lanes):
         """Whether anything but the next step needs the lock: arrivals, cancellations, a
@@ -227,7 +243,8 @@ class Scheduler:
                     or not any(lane.rows for lane in lanes))
 
     def _wait_for_work(self):
-        """Under the lock: -> (requests to join, requests to remove, stop)."""
+        """Under the lock: -> (requests to join, requests to remove); None: stop (closed
+        and empty)."""
         while True:
             if self._abandon:
                 self._fail_everything(SchedulerClosed("the scheduler was closed before this "
@@ -235,9 +252,10 @@ class Scheduler:
             removed = self._expired() | self._take_cancelled()
             running = self.rows
             if removed or self._queue or running:
-                return self._arrivals(running), removed, False
+                return self._arrivals(running), removed
+            self._outbox.flush()  # what failed above
             if self._stopping:
-                return [], set(), True
+                return None
             waiting = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
             self._wake.wait(waiting)
 

@@ -258,3 +258,14 @@ def test_close_drains_or_cancels(translators):
     for request in dropped[1:]:
         with pytest.raises(SchedulerClosed, match="closed before this request finished"):
             request.result()
+
+
+def test_on_token_gets_each_token_as_produced(translators):
+    translator, tokens = translators["word-luong"], []
+    with Scheduler(translator) as scheduler:
+        request = scheduler.submit("the big cat sees a dog .", on_token=tokens.append)
+        assert tuple(tokens) == request.result().tokens  # all came before the result
+        beam = []
+        result = scheduler.submit("a dog .", decoding=Decoding("beam", beam_width=2),
+                                  on_token=beam.append).result()
+        assert beam == [] and result.tokens  # beam search knows its output only at the end
