@@ -42,7 +42,7 @@ benchmark-beam: $(STAMP)  # needs the models of benchmark-attention
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e ".[train,export,evaluate,plot,dev]"
+	$(VENV)/bin/python -m pip install --quiet -e ".[train,export,evaluate,plot,dev,serve,ray]"
 	touch $(STAMP)
 
 clean:

@@ -263,8 +263,8 @@ def test_close_drains_or_cancels(translators):
 def test_on_token_gets_each_token_as_produced(translators):
     translator, tokens = translators["word-luong"], []
     with Scheduler(translator) as scheduler:
-        request = scheduler.submit("the big cat sees a dog .", on_token=tokens.append)
-        assert tuple(tokens) == request.result().tokens  # all came before the result
+        result = scheduler.submit("the big cat sees a dog .", on_token=tokens.append).result()
+        assert tuple(tokens) == result.tokens  # all came before the result
         beam = []
         result = scheduler.submit("a dog .", decoding=Decoding("beam", beam_width=2),
                                   on_token=beam.append).result()
