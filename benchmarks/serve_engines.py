@@ -110,6 +110,10 @@ class MicroBatchEngine:
     def queued(self):
         return len(self.pending)
 
+    @property
+    def overloaded(self):
+        return len(self.pending) >= self.max_queue
+
     async def translate(self, text, max_length=None, decoding=None, scores=False,
                         timeout=None):
         if len(self.pending) >= self.max_queue:

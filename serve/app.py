@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from runtime import DeadlineExceeded, InputError, Overloaded, SchedulerClosed, StepFailed
+from serve.admission import AdmissionMiddleware
 from serve.body_limit import BodyLimitMiddleware
 from serve.config import Limits
 from serve.errors import RequestError, TextError, describe, is_malformed_json
@@ -86,6 +87,7 @@ def create_app(engine, limits=None, metrics=None, grace_seconds=30.0):
     app.include_router(router)
     _add_error_handlers(app, limits.retry_after)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=limits.max_body_bytes)
+    app.add_middleware(AdmissionMiddleware, engine=engine, retry_after=limits.retry_after)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every status
     return app
 

@@ -16,7 +16,9 @@ An engine is any object with these five members (`Engine` below spells them out)
     engine.close(drain=True, timeout=None)
         blocking; stops accepting work. drain=True finishes what was accepted (for at most
         timeout seconds, None = no limit), drain=False cancels it
-and, optionally, `engine.closed` (bool): True once closed (GET /ready then answers 503).
+and, optionally, `engine.closed` (bool): True once closed (GET /ready then answers 503),
+and `engine.overloaded` (bool): its queue is full (requests are refused with 503 before
+their body is read; serve/admission.py).
 
 Errors are runtime's, and the app maps each to an HTTP status (serve/errors.py):
 - at call time, for input the engine refuses: TypeError, runtime.InputError, ValueError
@@ -82,6 +84,11 @@ class SchedulerEngine:
     @property
     def closed(self):
         return self.scheduler.closed
+
+    @property
+    def overloaded(self):
+        """The queue is full: the app refuses at the door (serve/admission.py)."""
+        return self.scheduler.queued >= self.scheduler.max_queue
 
     def close(self, drain=True, timeout=None):
         self.scheduler.close(drain=drain, timeout=timeout)
