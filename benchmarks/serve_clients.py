@@ -26,9 +26,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @dataclasses.dataclass
 class Result:
-    status: int
+    status: int        # 0: no HTTP answer (see error)
     latency: float
     first_token: float | None = None
+    error: str | None = None  # with status 0: the client's exception, e.g. a timeout
 
 
 def free_port():
@@ -101,8 +102,8 @@ async def _one(session, url, text, stream):
             latency = time.perf_counter() - started
             return Result(response.status, latency,
                           (first if first is not None else latency) if stream else None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-        return Result(0, time.perf_counter() - started)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        return Result(0, time.perf_counter() - started, error=type(error).__name__)
 
 
 def _session(clients):

@@ -1,5 +1,6 @@
 """benchmarks/serve_load.py's figures -> JSON, a markdown table and PNG plots."""
 
+import collections
 import json
 
 import numpy as np
@@ -16,6 +17,8 @@ def summarise(results, seconds):
                "refused": sum(r.status == 503 for r in results),
                "lost": sum(r.status == 0 for r in results),
                "other_errors": sum(r.status not in (0, 200, 503) for r in results),
+               "no_answer": dict(collections.Counter(r.error for r in results
+                                                     if r.status == 0)),
                "throughput": len(ok) / seconds if seconds > 0 else 0.0}
     for q in (50, 90, 99):
         summary[f"p{q}_ms"] = float(np.percentile(latencies, q)) if len(ok) else float("nan")
