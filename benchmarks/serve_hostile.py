@@ -3,11 +3,12 @@ kind below (random and deeply nested JSON, wrong types, oversized bodies and lis
 options, random bytes, random paths and methods, broken HTTP, connections dropped mid-body
 or mid-answer), a few at a time, bounded in count and time.
 
-    python benchmarks/serve_hostile.py --export exports/default [--requests 1000] [--out PREFIX]
+    python benchmarks/serve_hostile.py --export exports/default [--requests 1000] [--rounds 2]
 
-starts `python -m serve`'s app (benchmarks/serve_server.py, engine step), sends them, and
-records every status, the server's RSS before and after, and its batch rows and queue
-afterwards (GET /metrics) in PREFIX.json (default benchmarks/results/serve_hostile).
+starts `python -m serve`'s app (benchmarks/serve_server.py, engine step), sends them (each
+round with new seeds), and records every status, the server's RSS before and after each
+round, and its batch rows and queue afterwards (GET /metrics) in PREFIX.json (--out, default
+benchmarks/results/serve_hostile).
 tests/serve/test_hostile.py runs the same kinds, CI-sized, against a server in process.
 """
 
@@ -211,16 +212,23 @@ def main(argv=None):
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--rounds", type=int, default=2, help="send the requests this many "
+                        "times (new seeds), recording RSS after each: growth that stops "
+                        "after the first round is the allocator's, not a leak")
     parser.add_argument("--out", default="benchmarks/results/serve_hostile")
     args = parser.parse_args(argv)
     server = Server(args.export, "step")
     try:
-        rss_before, started = server.rss_mib(), time.perf_counter()
-        outcomes = run_hostile(server, args.requests, args.seed)
+        rss_before, outcomes, rss_after_rounds = server.rss_mib(), [], []
+        started = time.perf_counter()
+        for round_ in range(args.rounds):
+            outcomes += run_hostile(server, args.requests, args.seed + round_)
+            rss_after_rounds.append(server.rss_mib())
         seconds = time.perf_counter() - started
         time.sleep(2)  # abandoned requests' rows leave at their next step
         metrics = httpx.get(server.url + "/metrics", timeout=10).text
-        report = {"export": args.export, "requests": args.requests, "seed": args.seed,
+        report = {"export": args.export, "requests": len(outcomes), "seed": args.seed,
+                  "rounds": args.rounds, "rss_after_rounds_mib": rss_after_rounds,
                   "seconds": seconds, "statuses": dict(collections.Counter(
                       str(status) for _, status in outcomes)),
                   "by_kind": {kind: dict(collections.Counter(str(s) for k, s in outcomes

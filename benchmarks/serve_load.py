@@ -87,7 +87,9 @@ def open_runs(url, texts, rates, seconds):
 def soak(export_dir, texts, rate, minutes):
     server = Server(export_dir, "step")
     try:
-        asyncio.run(open_loop(server.url, texts, rate, 20))  # warm-up: allocator, caches
+        # warm-up: a minute at the same rate, for the allocators (onnxruntime's arena keeps
+        # its high-water mark) to reach their working set; the curve is recorded after it
+        asyncio.run(open_loop(server.url, texts, rate, 60))
         start_rss, samples, errors, answered = server.rss_mib(), [], 0, 0
         deadline = time.monotonic() + minutes * 60
         while time.monotonic() < deadline:

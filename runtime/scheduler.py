@@ -67,6 +67,7 @@ class Scheduler:
         self._closed = False   # no new requests
         self._stopping = False  # the loop ends once queue and lanes are empty
         self._lane_list = tuple(self._lanes.values())
+        self._driver = threading.Lock()  # held by whichever thread runs the loop
         self._thread = threading.Thread(target=self._run, name="runtime-scheduler", daemon=True)
         self._thread.start()
 
@@ -87,8 +88,23 @@ class Scheduler:
 
     def translate_detailed(self, text, max_length=None, decoding=None, attention=False,
                            scores=False, timeout=None):
-        """Blocking: the Translation of one text (see submit)."""
-        return self.submit(text, max_length, decoding, attention, scores, timeout).result()
+        """Blocking: the Translation of one text (see submit). When the loop is idle, the
+        calling thread runs it itself until its request is done, serving whatever joins
+        meanwhile: a lone request then costs no hand-off to the loop thread and back."""
+        request = self._request(text, max_length, decoding, attention, scores, timeout)
+        if not self._driver.acquire(blocking=False):  # the loop is running: join it
+            return self._enqueue(request).result()
+        try:
+            self._enqueue(request, wake=False)
+            self._outbox.owner = threading.get_ident()
+            while not request.done() and self._iterate(block=False):
+                pass
+        finally:
+            self._driver.release()
+            if self._queue or self.rows or self._cancelled:  # others joined meanwhile
+                with self._lock:
+                    self._wake.notify()  # the loop thread takes over
+        return request.result()
 
     def translate(self, text, max_length=None, decoding=None, timeout=None):
         return self.translate_detailed(text, max_length, decoding, timeout=timeout).text
@@ -179,7 +195,7 @@ class Scheduler:
                              f"{self.max_rows}")
         return request
 
-    def _enqueue(self, request):
+    def _enqueue(self, request, wake=True):
         if not len(request.ids):  # empty input: nothing to decode (as translate_detailed)
             request.finish([])
             return request
@@ -193,7 +209,8 @@ class Scheduler:
             if request.deadline is not None:
                 heapq.heappush(self._deadlines, (request.deadline, next(self._sequence),
                                                  request))
-            self._wake.notify()
+            if wake:
+                self._wake.notify()
         request.future.add_done_callback(self._on_done)
         return request
 
@@ -208,17 +225,36 @@ class Scheduler:
     _abandon = False  # close(drain=False), or a drain past its timeout
 
     def _run(self):
-        self._outbox.owner = threading.get_ident()
-        while self._iterate():
-            pass
+        """The loop thread: waits for work, then runs the loop for as long as there is some
+        (holding _driver, which a blocking caller holds instead when it finds the loop
+        idle)."""
+        while True:
+            with self._lock:
+                self._await_work()
+            with self._driver:
+                self._outbox.owner = threading.get_ident()
+                while self._iterate(block=False):
+                    if not (self.rows or self._queue or self._cancelled):
+                        break
+                else:
+                    return
 
-    def _iterate(self):
-        """One pass of the loop: arrivals join, removals leave, each lane steps once (waits
-        while there is nothing to do). -> False once closed with nothing left."""
+    def _await_work(self):
+        """Under the lock: wait until there is something to do (or a deadline passes)."""
+        while not (self._queue or self._cancelled or self.rows or self._stopping
+                   or self._abandon):
+            waiting = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
+            if waiting is not None and waiting <= 0:
+                return
+            self._wake.wait(waiting)
+
+    def _iterate(self, block=True):
+        """One pass of the loop: arrivals join, removals leave, each lane steps once.
+        block: wait while there is nothing to do. -> False once closed with nothing left."""
         lanes, arrivals = self._lane_list, ()
         if self._news(lanes):
             with self._lock:
-                found = self._wait_for_work()
+                found = self._wait_for_work(block)
             if found is None:
                 return False
             arrivals, removed = found
@@ -242,7 +278,7 @@ class Scheduler:
                     or (self._deadlines and self._deadlines[0][0] <= time.monotonic())
                     or not any(lane.rows for lane in lanes))
 
-    def _wait_for_work(self):
+    def _wait_for_work(self, block):
         """Under the lock: -> (requests to join, requests to remove); None: stop (closed
         and empty)."""
         while True:
@@ -256,6 +292,8 @@ class Scheduler:
             self._outbox.flush()  # what failed above
             if self._stopping:
                 return None
+            if not block:
+                return (), set()
             waiting = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
             self._wake.wait(waiting)
 
@@ -337,10 +375,6 @@ class Scheduler:
                 self.on_step(rows)
             except Exception:  # a metrics callback's bug must not stop the decoding
                 pass
-        if rows and not any(lane.rows for lane in lanes):
-            # The last rows finished: let their callers take the GIL now rather than after
-            # this thread's bookkeeping (~40 us of a lone request's latency).
-            time.sleep(0)
 
 
 def _fail(requests, error, where):
