@@ -4,7 +4,8 @@ request-level micro-batching, behind the same HTTP app, on 127.0.0.1.
     python benchmarks/serve_load.py --export exports/default [--out PREFIX] [--seconds 6]
         [--clients 1,8,64,256] [--rates 0.25,0.5,1,2] [--soak-minutes 10]
 
-1. A lone request in process: Translator.translate against Scheduler.translate, interleaved.
+1. A lone request in process: Translator.translate against Scheduler.translate, interleaved;
+   and over HTTP, one request at a time to the three servers, interleaved.
 2. For each server ((a) naive, (b) micro-batching, (c) step-level; benchmarks/serve_server.py,
    each in its own process): a closed loop at each client count (POST /translate, then
    POST /translate/stream for the time to first token), then an open loop with Poisson
@@ -56,6 +57,22 @@ def lone_in_process(export_dir, texts, count):
     return {"translator_ms": statistics.median(direct) * 1e3,
             "scheduler_ms": statistics.median(scheduled) * 1e3,
             "ratio": statistics.median(scheduled) / statistics.median(direct), "requests": count}
+
+
+def lone_over_http(export_dir, texts, engines, count):
+    """Median ms of one request at a time to each server, the servers up together and the
+    requests interleaved (a, b, c, a, b, c, ...), so that the machine's drift hits all."""
+    servers = {engine: Server(export_dir, engine) for engine in engines}
+    try:
+        latencies = {engine: [] for engine in engines}
+        for start in range(0, count, 10):
+            for engine, server in servers.items():
+                latencies[engine] += asyncio.run(lone_latencies(server.url,
+                                                                texts[start:start + 10], 10))
+        return {engine: statistics.median(found) * 1e3 for engine, found in latencies.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def closed_runs(url, texts, clients, seconds):
@@ -131,6 +148,8 @@ def main(argv=None):
               "cpu_count": os.cpu_count(), "servers": {}}
     report["lone_in_process"] = lone_in_process(args.export, texts, args.lone)
     print(f"lone request in process: {report['lone_in_process']}", flush=True)
+    report["lone_http_ms"] = lone_over_http(args.export, texts, engines, args.lone)
+    print(f"lone request over HTTP (median ms): {report['lone_http_ms']}", flush=True)
     saturation = None
     for engine in engines:
         print(f"{ENGINES[engine]}:", flush=True)
@@ -141,11 +160,9 @@ def main(argv=None):
                 saturation = max(run["throughput"] for run in closed)
                 report["saturation_per_s"] = saturation
             rates = [float(m) * saturation for m in args.rates.split(",")]
-            lone = asyncio.run(lone_latencies(server.url, texts, 200))
             report["servers"][engine] = {
                 "label": ENGINES[engine], "closed": closed,
                 "open": open_runs(server.url, texts, rates, args.open_seconds),
-                "lone_http_ms": statistics.median(lone) * 1e3,
                 "rss_mib": server.rss_mib()}
         finally:
             server.stop()

@@ -269,3 +269,16 @@ def test_on_token_gets_each_token_as_produced(translators):
         result = scheduler.submit("a dog .", decoding=Decoding("beam", beam_width=2),
                                   on_token=beam.append).result()
         assert beam == [] and result.tokens  # beam search knows its output only at the end
+
+
+def test_a_blocking_caller_runs_the_idle_loop_itself(translators):
+    """No hand-off to the loop thread and back for a lone blocking request; an asyncio
+    request (which must not block its event loop) is decoded by the loop thread."""
+    threads = []
+    with Scheduler(translators["word-luong"],
+                   on_step=lambda rows: threads.append(threading.get_ident())) as scheduler:
+        scheduler.translate("the cat .")
+        assert set(threads) == {threading.get_ident()}
+        threads.clear()
+        asyncio.run(scheduler.translate_async("the cat ."))
+        assert threads and threading.get_ident() not in threads
