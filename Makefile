@@ -13,7 +13,8 @@ RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 
-.PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam clean
+.PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam \
+	benchmark-serve clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
@@ -38,6 +39,11 @@ benchmark-attention: $(STAMP)
 
 benchmark-beam: $(STAMP)  # needs the models of benchmark-attention
 	$(VENV)/bin/python benchmarks/beam_quality.py
+
+benchmark-serve: demo  # the HTTP service under load (about 22 minutes, 10 of them a soak)
+	$(VENV)/bin/python benchmarks/serve_load.py --export $(EXPORT_DIR) --soak-minutes 10
+	$(VENV)/bin/python benchmarks/engine_throughput.py --export $(EXPORT_DIR)
+	$(VENV)/bin/python benchmarks/serve_hostile.py --export $(EXPORT_DIR)
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
