@@ -123,16 +123,13 @@ def _widen(ids, width):
     return ids if ids.shape[1] == width else np.pad(ids, ((0, 0), (0, width - ids.shape[1])))
 
 
-class SearchLane:
-    """Beam searches of any widths share the top-k graph: it returns the k likeliest tokens
-    of every row, best first, for k = the widest search + 1, and a search of width w reads
-    the first w + 1 of them: what the top-k graph gives for k = w + 1 (ties by lower id)."""
+class _GroupLane:
+    """A lane whose requests each hold a per-request decoder (BeamSearch, Sampler): groups
+    is [(request, decoder)], their rows in this order."""
 
-    def __init__(self, backend, attention, shortlist):
-        self.top = backend.top or top_on_host(backend)
-        self.encode = backend.encode
+    def __init__(self, attention, shortlist):
         self.state = LaneState(attention, shortlist)
-        self.groups = []  # (request, BeamSearch), rows in this order
+        self.groups = []
 
     @property
     def rows(self):
@@ -144,6 +141,17 @@ class SearchLane:
     def clear(self):
         self.state.clear()
         self.groups = []
+
+
+class SearchLane(_GroupLane):
+    """Beam searches of any widths share the top-k graph: it returns the k likeliest tokens
+    of every row, best first, for k = the widest search + 1, and a search of width w reads
+    the first w + 1 of them: what the top-k graph gives for k = w + 1 (ties by lower id)."""
+
+    def __init__(self, backend, attention, shortlist):
+        super().__init__(attention, shortlist)
+        self.top = backend.top or top_on_host(backend)
+        self.encode = backend.encode
 
     def join(self, requests):
         sources = [r.ids for r in requests]
@@ -186,22 +194,12 @@ class SearchLane:
         self.state.keep(np.concatenate(kept) if kept else np.zeros(0, np.int64))
 
 
-class SamplingLane:
+class SamplingLane(_GroupLane):
+    """One Sampler per request, one row each."""
+
     def __init__(self, backend, attention):
-        self.backend, self.attention = backend, attention
-        self.state = LaneState(attention, None)  # sampling never uses a shortlist
-        self.groups = []  # (request, Sampler), one row each
-
-    @property
-    def rows(self):
-        return self.state.rows
-
-    def requests(self):
-        return [request for request, _ in self.groups]
-
-    def clear(self):
-        self.state.clear()
-        self.groups = []
+        super().__init__(attention, None)  # sampling never uses a shortlist
+        self.backend = backend
 
     def join(self, requests):
         sources = [r.ids for r in requests]

@@ -2,13 +2,13 @@
 uvicorn server in a thread of this process (so a test can look at the engine it serves)."""
 
 import os
-import socket
 import threading
 import time
 
 import pytest
 import uvicorn
 
+from benchmarks.serve_clients import free_port  # noqa: F401 - tests/serve import it from here
 from runtime import Translator
 from serve.app import create_app
 from serve.config import EngineSettings, Limits
@@ -43,12 +43,6 @@ def scheduler_app(export_dir, limits=None, step_delay=0.0, grace_seconds=5.0, **
 
     engine = SchedulerEngine.load(EngineSettings(str(export_dir), **settings), on_step=on_step)
     return create_app(engine, limits or Limits(), metrics, grace_seconds)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class LiveServer:

@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from benchmarks.serve_clients import rss_mib, stop_process
 from tests.conftest import ROOT
 from tests.serve.conftest import free_port
 
@@ -45,18 +46,10 @@ class ServerProcess:
         return self.log_path.read_text()
 
     def rss_mib(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            return next(int(line.split()[1]) for line in status
-                        if line.startswith("VmRSS")) / 1024
+        return rss_mib(self.process.pid)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture
