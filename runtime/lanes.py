@@ -13,12 +13,10 @@ batch. Every lane offers: rows, join(requests), step(), remove(requests), reques
 import numpy as np
 
 from runtime.beam import BeamSearch, Hypothesis, top_on_host
-from runtime.decoding import Decoding
 from runtime.lane_state import LaneState, repeat_rows
 from runtime.sampling import Sampler, generators
 from runtime.vocabulary import END_ID, START_ID, pad_sequences
 
-_GREEDY_AS_BEAM = Decoding("beam", beam_width=1)  # greedy with scores (as runtime.strategies)
 
 
 class GreedyLane:
@@ -155,8 +153,7 @@ class SearchLane(_GroupLane):
 
     def join(self, requests):
         sources = [r.ids for r in requests]
-        searches = [BeamSearch(1, _GREEDY_AS_BEAM if r.decoding.strategy != "beam" else
-                               r.decoding, r.max_length, len(r.ids), r.attention)
+        searches = [BeamSearch(1, r.options, r.max_length, len(r.ids), r.attention)
                     for r in requests]
         widths = [search.width for search in searches]
         state = repeat_rows(self.encode(pad_sequences(sources)), widths)

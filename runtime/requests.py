@@ -10,6 +10,7 @@ import concurrent.futures
 import queue
 import threading
 
+from runtime.strategies import route
 from runtime.vocabulary import END_ID, PAD_ID, START_ID
 
 
@@ -42,8 +43,9 @@ class Request:
         self.ids = prepared[0]  # (source_len,) int32, after the input policy
         self.max_length, self.decoding = max_length, decoding
         self.attention, self.scores, self.deadline = attention, scores, deadline
-        # beam search; greedy with scores is beam search of width 1 (as runtime.strategies)
-        self.searches = decoding.strategy == "beam" or (decoding.strategy == "greedy" and scores)
+        # the lane that decodes it (runtime.lanes) and its options there
+        self.lane, self.options = route(decoding, scores)
+        self.searches = self.lane == "search"  # beam search: its output is known at the end
         self.rows = decoding.beam_width if decoding.strategy == "beam" else 1
         self.future = concurrent.futures.Future()  # -> [Hypothesis], best first
         self.on_token = None  # the loop calls it with each id produced (streams)
@@ -140,10 +142,8 @@ class TokenStream:
         item = self._items.get()
         if item is not _DONE:
             return item
-        self.translation = self.request.result()
-        if not self.request.searches or not self.translation.tokens:
+        if not _end(self):
             raise StopIteration
-        self._pending = list(self.translation.tokens)  # beam search: all tokens now
         return self._pending.pop(0)
 
     def close(self):
@@ -177,14 +177,21 @@ class AsyncTokenStream:
             raise
         if item is not _DONE:
             return item
-        self.translation = self.request.result()
-        if not self.request.searches or not self.translation.tokens:
+        if not _end(self):
             raise StopAsyncIteration
-        self._pending = list(self.translation.tokens)  # beam search: all tokens now
         return self._pending.pop(0)
 
     async def aclose(self):
         self.request.cancel()
+
+
+def _end(stream):
+    """The request is done: set stream.translation (raising what failed it); -> True when
+    tokens are still to come (beam search gives them all now, in stream._pending)."""
+    stream.translation = stream.request.result()
+    if stream.request.searches and stream.translation.tokens:
+        stream._pending = list(stream.translation.tokens)
+    return bool(stream._pending)
 
 
 def connect_tokens(request, put):

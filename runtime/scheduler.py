@@ -30,6 +30,7 @@ that lane's step with StepFailed; the loop goes on serving.
 
 import asyncio
 import collections
+import functools
 import heapq
 import itertools
 import threading
@@ -60,12 +61,12 @@ class Scheduler:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._queue = collections.deque()  # requests waiting to join, in arrival order
-        self._cancelled = set()            # requests cancelled since the last step
+        self._cancelled = set()            # requests cancelled since the last pass
         self._deadlines = []               # heap of (deadline, sequence, request)
         self._sequence = itertools.count()
         self._outbox = Outbox()  # asyncio wake-ups, sent after each step
-        self._closed = False   # no new requests
-        self._stopping = False  # the loop ends once queue and lanes are empty
+        self._closed = False   # no new requests; the loop ends once queue and lanes are empty
+        self._abandon = False  # close(drain=False), or a drain past its timeout
         self._lane_list = tuple(self._lanes.values())
         self._driver = threading.Lock()  # held by whichever thread runs the loop
         self._thread = threading.Thread(target=self._run, name="runtime-scheduler", daemon=True)
@@ -97,7 +98,7 @@ class Scheduler:
         try:
             self._enqueue(request, wake=False)
             self._outbox.owner = threading.get_ident()
-            while not request.done() and self._iterate(block=False):
+            while not request.done() and self._iterate():
                 pass
         finally:
             self._driver.release()
@@ -142,7 +143,7 @@ class Scheduler:
     @property
     def rows(self):
         """Rows in the running batch now."""
-        return sum(lane.rows for lane in self._lanes.values())
+        return sum(lane.rows for lane in self._lane_list)
 
     @property
     def queued(self):
@@ -158,7 +159,7 @@ class Scheduler:
         `timeout` seconds, after which the rest fail with SchedulerClosed); drain=False: they
         fail with SchedulerClosed now. Returns once the loop has stopped (or timeout)."""
         with self._lock:
-            self._closed, self._stopping = True, True
+            self._closed = True
             if not drain:
                 self._abandon = True
             self._wake.notify()
@@ -176,8 +177,6 @@ class Scheduler:
         self.close()
 
     def _request(self, text, max_length, decoding, attention, scores, timeout):
-        if self._closed:
-            raise SchedulerClosed("the scheduler is closed: it takes no new requests")
         translator = self.translator
         max_length, decoding = translator.check_options(max_length, decoding, attention)
         if not isinstance(scores, bool):
@@ -211,18 +210,16 @@ class Scheduler:
                                                  request))
             if wake:
                 self._wake.notify()
-        request.future.add_done_callback(self._on_done)
+        request.future.add_done_callback(functools.partial(self._on_done, request))
         return request
 
-    def _on_done(self, future):
+    def _on_done(self, request, future):
         if future.cancelled():  # its rows leave at the next step
             with self._lock:
-                self._cancelled.add(future)
+                self._cancelled.add(request)
                 self._wake.notify()
 
     # The loop thread.
-
-    _abandon = False  # close(drain=False), or a drain past its timeout
 
     def _run(self):
         """The loop thread: waits for work, then runs the loop for as long as there is some
@@ -233,7 +230,7 @@ class Scheduler:
                 self._await_work()
             with self._driver:
                 self._outbox.owner = threading.get_ident()
-                while self._iterate(block=False):
+                while self._iterate():
                     if not (self.rows or self._queue or self._cancelled):
                         break
                 else:
@@ -241,27 +238,26 @@ class Scheduler:
 
     def _await_work(self):
         """Under the lock: wait until there is something to do (or a deadline passes)."""
-        while not (self._queue or self._cancelled or self.rows or self._stopping
-                   or self._abandon):
+        while not (self._queue or self._cancelled or self.rows or self._closed):
             waiting = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
             if waiting is not None and waiting <= 0:
                 return
             self._wake.wait(waiting)
 
-    def _iterate(self, block=True):
-        """One pass of the loop: arrivals join, removals leave, each lane steps once.
-        block: wait while there is nothing to do. -> False once closed with nothing left."""
+    def _iterate(self):
+        """One pass of the loop (never waits): arrivals join, removals leave, each lane steps
+        once. -> False once closed with nothing left."""
         lanes, arrivals = self._lane_list, ()
-        if self._news(lanes):
+        if self._news():
             with self._lock:
-                found = self._wait_for_work(block)
+                found = self._take_work()
             if found is None:
                 return False
             arrivals, removed = found
             self._remove(removed)
         try:
             self._admit(arrivals)
-            self._step(lanes)
+            self._step()
         except Exception as error:  # a bug here must not leave callers waiting forever
             failed = [*arrivals, *(r for lane in lanes for r in lane.requests())]
             _fail(failed, error, "the scheduler loop")
@@ -270,32 +266,26 @@ class Scheduler:
         self._outbox.flush()
         return True
 
-    def _news(self, lanes):
+    def _news(self):
         """Whether anything but the next step needs the lock: arrivals, cancellations, a
         deadline passed, closing, or no rows to step (read without the lock: a request that
         arrives meanwhile is seen at the next step)."""
-        return bool(self._queue or self._cancelled or self._stopping or self._abandon
+        return bool(self._queue or self._cancelled or self._closed
                     or (self._deadlines and self._deadlines[0][0] <= time.monotonic())
-                    or not any(lane.rows for lane in lanes))
+                    or not self.rows)
 
-    def _wait_for_work(self, block):
+    def _take_work(self):
         """Under the lock: -> (requests to join, requests to remove); None: stop (closed
         and empty)."""
-        while True:
-            if self._abandon:
-                self._fail_everything(SchedulerClosed("the scheduler was closed before this "
-                                                      "request finished"))
-            removed = self._expired() | self._take_cancelled()
-            running = self.rows
-            if removed or self._queue or running:
-                return self._arrivals(running), removed
-            self._outbox.flush()  # what failed above
-            if self._stopping:
-                return None
-            if not block:
-                return (), set()
-            waiting = self._deadlines[0][0] - time.monotonic() if self._deadlines else None
-            self._wake.wait(waiting)
+        if self._abandon:
+            self._fail_everything(SchedulerClosed("the scheduler was closed before this "
+                                                  "request finished"))
+        removed = self._expired() | self._take_cancelled()
+        running = self.rows
+        if removed or self._queue or running:
+            return self._arrivals(running), removed
+        self._outbox.flush()  # what failed above
+        return None if self._closed else ((), set())
 
     def _expired(self):
         if len(self._deadlines) > 2 * (self.max_rows + len(self._queue)) + 64:
@@ -313,11 +303,9 @@ class Scheduler:
         return expired
 
     def _take_cancelled(self):
-        futures, self._cancelled = self._cancelled, set()
-        if not futures:
-            return set()
-        return {r for lane in self._lanes.values() for r in lane.requests()
-                if r.future in futures} | {r for r in self._queue if r.future in futures}
+        """Cancelled requests; those still queued are dropped by _arrivals."""
+        cancelled, self._cancelled = self._cancelled, set()
+        return cancelled
 
     def _arrivals(self, running):
         """Pop the queued requests that fit in max_rows, in order (done ones are dropped)."""
@@ -334,34 +322,31 @@ class Scheduler:
         return arrivals
 
     def _fail_everything(self, error):
-        for request in [*self._queue, *(r for lane in self._lanes.values()
-                                        for r in lane.requests())]:
+        for request in [*self._queue, *(r for lane in self._lane_list for r in lane.requests())]:
             request.fail(error)
         self._queue.clear()
-        for lane in self._lanes.values():
+        for lane in self._lane_list:
             lane.clear()
 
     def _remove(self, removed):
         if removed:
-            for lane in self._lanes.values():
+            for lane in self._lane_list:
                 if lane.rows:
                     lane.remove(removed)
 
     def _admit(self, arrivals):
         by_lane = collections.defaultdict(list)
         for request in arrivals:
-            lane = ("search" if request.searches else
-                    "sample" if request.decoding.strategy == "sample" else "greedy")
-            by_lane[lane].append(request)
+            by_lane[request.lane].append(request)
         for name, requests in by_lane.items():
             try:
                 self._lanes[name].join(requests)
             except Exception as error:  # the encoder failed: these requests, not the loop
                 _fail(requests, error, "encoding")
 
-    def _step(self, lanes):
+    def _step(self):
         rows = 0
-        for lane in lanes:
+        for lane in self._lane_list:
             if not lane.rows:
                 continue
             rows += lane.rows
