@@ -16,14 +16,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.serve_engines import MicroBatchEngine, NaiveEngine  # noqa: E402
 from benchmarks.serve_load import FRA_ENG, load_texts  # noqa: E402
-from runtime import Scheduler, Translator  # noqa: E402
+from benchmarks.serve_server import ENGINES, build_engine  # noqa: E402
 from runtime.atomic import write_text_atomic  # noqa: E402
-from serve.engine import SchedulerEngine  # noqa: E402
 
-ENGINES = {"step": lambda t: SchedulerEngine(Scheduler(t)),
-           "microbatch": MicroBatchEngine, "naive": NaiveEngine}
 
 
 async def closed_loop(engine, texts, clients, seconds):
@@ -61,10 +57,9 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--out", default="benchmarks/results/engine_throughput")
     args = parser.parse_args(argv)
-    texts, translator = load_texts(FRA_ENG), Translator.load(args.export)
-    results = {}
-    for name, make in ENGINES.items():
-        engine = make(translator)
+    texts, results = load_texts(FRA_ENG), {}
+    for name in ENGINES:
+        engine = build_engine(name, args.export)
         results[name] = asyncio.run(levels(name, engine, texts, args))
         engine.close()
     write_text_atomic(args.out + ".json", json.dumps({"export": args.export,

@@ -8,13 +8,13 @@ connection failed), latency in seconds, and with streaming the time to the first
 
 import asyncio
 import dataclasses
-import json
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import aiohttp
@@ -41,14 +41,14 @@ def free_port():
 class Server:
     """benchmarks/serve_server.py in a subprocess: started, waited for, stopped by SIGTERM."""
 
-    def __init__(self, export_dir, engine, **options):
+    def __init__(self, export_dir, engine):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, os.path.join(ROOT, "benchmarks", "serve_server.py"),
                    str(export_dir), "--engine", engine, "--port", str(self.port)]
-        for name, value in options.items():
-            command += [f"--{name.replace('_', '-')}", str(value)]
-        self.process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+        # a file, not a pipe: a pipe nobody reads would stall a server that logs a lot
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, cwd=ROOT, stderr=self.log)
         self._wait_ready()
 
     def _wait_ready(self, seconds=120):
@@ -56,7 +56,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.process.returncode}): "
-                                   f"{self.process.stderr.read().decode()[-2000:]}")
+                                   f"{self._log_tail()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                     s.sendall(b"GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -68,11 +68,16 @@ class Server:
         self.stop()
         raise RuntimeError(f"the server was not ready within {seconds} s")
 
+    def _log_tail(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
+
     def rss_mib(self):
         return rss_mib(self.process.pid)
 
     def stop(self):
         stop_process(self.process)
+        self.log.close()
 
 
 def rss_mib(pid):
@@ -116,7 +121,7 @@ async def _one(session, url, text, stream):
         return Result(0, time.perf_counter() - started, error=type(error).__name__)
 
 
-def _session(clients):
+def _session():
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
                                  timeout=aiohttp.ClientTimeout(total=CLIENT_TIMEOUT))
 
@@ -125,7 +130,7 @@ async def closed_loop(url, texts, clients, seconds, stream=False, warmup=1.0):
     """`clients` callers, each sending its next request when the last is answered, for
     `seconds` after `warmup` seconds -> (results in the measured window, their seconds)."""
     results, order = [], random.Random(clients)
-    async with _session(clients) as session:
+    async with _session() as session:
         start = time.perf_counter()
         measure_from, stop = start + warmup, start + warmup + seconds
 
@@ -145,7 +150,7 @@ async def open_loop(url, texts, rate, seconds, seed=0):
     (at most CLIENT_TIMEOUT) for every answer -> (results, seconds from first send to last
     answer)."""
     rng = random.Random(seed)
-    async with _session(0) as session:
+    async with _session() as session:
         tasks, start = [], time.perf_counter()
         next_send = start
         while next_send < start + seconds and len(tasks) < MAX_REQUESTS:
@@ -160,13 +165,6 @@ async def open_loop(url, texts, rate, seconds, seed=0):
 
 async def lone_latencies(url, texts, count):
     """One request at a time (no concurrency): each request's latency."""
-    async with _session(1) as session:
+    async with _session() as session:
         return [(await _one(session, url, text, False)).latency
                 for text in (texts * (count // len(texts) + 1))[:count]]
-
-
-def get_json(url):
-    """GET url -> the parsed body (a stdlib client: nothing to clean up)."""
-    import urllib.request
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())

@@ -74,8 +74,7 @@ class Translator:
     def __init__(self, loaded, sessions, on_cuda=False, shortlist=True, unknown="replace",
                  too_long="truncate", max_input_length=None):
         """sessions: {graph name: InferenceSession} for the export's graphs (see `load`)."""
-        _choice("unknown", unknown, UNKNOWN_POLICIES)
-        _choice("too_long", too_long, TOO_LONG_POLICIES)
+        check_policies(unknown, too_long)
         if not isinstance(shortlist, bool):
             raise TypeError(f"shortlist must be True or False, got {shortlist!r}")
         self.export = loaded
@@ -199,6 +198,12 @@ class Translator:
             raise InputError(f"input of {len(ids)} tokens exceeds max_input_length "
                              f"{self.max_input_length} (too_long='error')")
         return np.asarray(ids[:self.max_input_length], dtype=np.int32), unknown, truncated
+
+
+def check_policies(unknown, too_long):
+    """ValueError naming the input policy that is not one of the allowed values."""
+    _choice("unknown", unknown, UNKNOWN_POLICIES)
+    _choice("too_long", too_long, TOO_LONG_POLICIES)
 
 
 def _choice(name, value, allowed):

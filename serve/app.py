@@ -18,22 +18,15 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from runtime import DeadlineExceeded, InputError, Overloaded, SchedulerClosed, StepFailed
 from serve.admission import AdmissionMiddleware
 from serve.body_limit import BodyLimitMiddleware
 from serve.config import Limits
-from serve.errors import RequestError, TextError, describe, is_malformed_json
-from serve.errors import validation_message
+from serve.errors import MAPPED, describe, is_malformed_json, validation_message
 from serve.metrics import Metrics, MetricsMiddleware
 from serve.responses import JSONBody, error_body
 from serve.routes import router
 
 log = logging.getLogger("serve")
-
-# Failures with a status of their own (serve/errors.py); anything else is a 500.
-MAPPED = (RequestError, TextError, InputError, Overloaded, SchedulerClosed, DeadlineExceeded,
-          StepFailed)
-
 
 class Service:
     """What the endpoints share: the engine, the limits, the metrics, and whether the server
@@ -99,7 +92,7 @@ def _add_error_handlers(app, retry_after):
 
     async def invalid(request, error):
         errors = error.errors()
-        if _not_json(errors, request):
+        if _not_json(errors):
             given = request.headers.get("content-type")
             return error_body(415, "the body must be JSON, sent with Content-Type: "
                                    f"application/json (got {given!r})")
@@ -126,7 +119,7 @@ def _add_error_handlers(app, retry_after):
     app.add_exception_handler(Exception, internal)
 
 
-def _not_json(errors, request):
+def _not_json(errors):
     """FastAPI leaves a body with another Content-Type unparsed: the error is then about
     the whole body, which arrived as bytes."""
     return any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes)

@@ -8,7 +8,8 @@ decoder (or the server's memory) for long; EngineSettings say how to load the ex
 import dataclasses
 import math
 
-from runtime.translator import TOO_LONG_POLICIES, UNKNOWN_POLICIES
+from runtime.sessions import positive_int
+from runtime.translator import check_policies
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Limits:
     def __post_init__(self):
         for name in ("max_texts", "max_text_chars", "max_body_bytes", "max_output_tokens",
                      "retry_after"):
-            _positive_int(name, getattr(self, name))
+            positive_int(name, getattr(self, name))
         _positive_number("timeout", self.timeout)
 
 
@@ -39,17 +40,8 @@ class EngineSettings:
 
     def __post_init__(self):
         for name in ("threads", "max_rows", "max_queue"):
-            _positive_int(name, getattr(self, name))
-        if self.unknown not in UNKNOWN_POLICIES:
-            raise ValueError(f"unknown must be one of {UNKNOWN_POLICIES}, got {self.unknown!r}")
-        if self.too_long not in TOO_LONG_POLICIES:
-            raise ValueError(f"too_long must be one of {TOO_LONG_POLICIES}, "
-                             f"got {self.too_long!r}")
-
-
-def _positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            positive_int(name, getattr(self, name))
+        check_policies(self.unknown, self.too_long)
 
 
 def _positive_number(name, value):

@@ -41,13 +41,16 @@ class TextError(Exception):
         return type(self), (self.index, self.error)
 
 
+# The failures `describe` gives a status of their own; anything else is a 500.
+MAPPED = (RequestError, TextError, InputError, Overloaded, SchedulerClosed, DeadlineExceeded,
+          StepFailed)
+
+
 def describe(error, retry_after=1):
     """-> (status, message, headers) for an exception raised while serving a request."""
     if isinstance(error, RequestError):
         return error.status, str(error), {}
-    if isinstance(error, TextError):
-        return 422, str(error), {}
-    if isinstance(error, InputError):
+    if isinstance(error, (TextError, InputError)):
         return 422, str(error), {}
     if isinstance(error, Overloaded):
         return (503, f"overloaded, try again later: {error}",

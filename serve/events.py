@@ -51,8 +51,8 @@ class EventStream(StreamingResponse):
     def __init__(self, events, on_close):
         """events: async iterator of (name, data) (token_events); on_close: coroutine
         function called once the response ends, however it ends (the stream's aclose)."""
-        super().__init__(events, media_type="text/event-stream",
-                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        super().__init__(events, headers={"Cache-Control": "no-cache",
+                                          "X-Accel-Buffering": "no"})
         self.on_close = on_close
 
     async def __call__(self, scope, receive, send):

@@ -4,13 +4,14 @@ instead of being coerced or ignored. Ranges and combinations of the decoding opt
 left to runtime.Decoding, whose messages the client then sees (422).
 """
 
+import dataclasses
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runtime import Decoding
 
 # The body's decoding options: runtime.Decoding's fields, by the same names.
-DECODING_OPTIONS = ("strategy", "beam_width", "n_best", "length_penalty", "min_length",
-                    "temperature", "top_k", "top_p", "seed")
+DECODING_OPTIONS = tuple(field.name for field in dataclasses.fields(Decoding))
 
 
 class Options(BaseModel):
