@@ -14,7 +14,7 @@ EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 
 .PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam \
-	benchmark-serve clean
+	benchmark-serve benchmark-quality clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
@@ -33,6 +33,9 @@ benchmark-decode: demo  # the default run, and the keras-io char model (trained 
 	test -f runs/keras-io/model.keras || \
 		$(VENV)/bin/python -m train --out runs/keras-io --preset keras-io --time-budget-minutes 8
 	$(VENV)/bin/python benchmarks/decode_speed.py --run $(RUN_DIR) --run runs/keras-io
+
+benchmark-quality: $(STAMP)  # 8 models, 8 minutes of training each (about 80 minutes)
+	$(VENV)/bin/python benchmarks/quality.py --minutes 8
 
 benchmark-attention: $(STAMP)
 	$(VENV)/bin/python benchmarks/attention_quality.py --minutes 10

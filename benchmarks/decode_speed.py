@@ -41,7 +41,8 @@ def validation_sentences(run_path, count):
 
     run = RunDir(run_path)
     config, metadata = run.read_config(), run.read_metadata()
-    validation = validation_split(metadata["data"]["path"], config, run.load_vocabularies())
+    validation = validation_split(metadata["data"]["path"], config, run.load_vocabularies(),
+                                  run.load_tokenizers(config))
     pairs = validation.texts[:count]
     return ([s for s, _ in pairs], validation.sources[:count], [t for _, t in pairs],
             metadata["data"]["max_target_length"], run)
@@ -134,14 +135,14 @@ def step_microseconds(backend, tokens, repeats=300):
 
 def benchmark_model(run_path, count, predict_count, folder, log=print, before=None):
     from evaluate.scores import score
-    from runtime.tokenize import detokenize
     from runtime.vocabulary import pad_sequences
 
     texts, sources, references, max_length, run = validation_sentences(run_path, count)
     config, target_vocab = run.read_config(), run.load_vocabularies()[1]
+    target_tokenizer = run.load_tokenizers(config)[1]
 
     def chrf(outputs):
-        hypotheses = [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]
+        hypotheses = [target_tokenizer.detokenize(target_vocab.decode(ids)) for ids in outputs]
         return score(hypotheses, references[:len(hypotheses)], config.lowercase)["chrf"]
 
     made, gates = make_methods(run, texts, sources, max_length, folder, predict_count, log,
@@ -217,8 +218,8 @@ COLD = {
               "from train.model import build_inference_models; from train.decode import translate; "
               "from train.run_dir import RunDir; r = RunDir({run!r}); "
               "m = keras.models.load_model(r.file('model.keras'), compile=False); "
-              "e, d = build_inference_models(m); translate(e, d, ['How are you?'], r.read_config(), "
-              "*r.load_vocabularies(), 20); "
+              "e, d = build_inference_models(m); translate(e, d, ['How are you?'], "
+              "r.load_vocabularies(), r.load_tokenizers(r.read_config()), 20); "
               "print(time.perf_counter() - t, " + _PEAK + ")"),
 }
 

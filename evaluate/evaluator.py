@@ -6,7 +6,7 @@ import time
 
 from evaluate.errors import EvaluationError
 from evaluate.pairs import evaluation_pairs
-from evaluate.scores import score
+from evaluate.scores import score, score_by_length
 from runtime.atomic import write_json_atomic
 from runtime.decoding import Decoding
 from runtime.translator import Translator
@@ -45,6 +45,8 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
                   "state_size": manifest.model["state_size"]},
         "decoding": dataclasses.asdict(decoding),
         **score(outputs, [reference for _, reference in pairs], lowercase),
+        "by_source_length": score_by_length([source for source, _ in pairs], outputs,
+                                            [reference for _, reference in pairs], lowercase),
         "translation_seconds": round(seconds, 3),
         "examples": [{"input": source, "reference": reference, "output": output}
                      for (source, reference), output in zip(pairs[:examples], outputs)],
@@ -60,7 +62,15 @@ def summary(report):
     return (f"BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  exact match "
             f"{report['exact_match']:.2f}% on {report['pairs']} pairs ({which} of "
             f"{os.path.basename(report['data'])}; {case}; {report['model']['level']} level, "
-            f"attention {report['model']['attention']}; {_decoding(report['decoding'])})")
+            f"attention {report['model']['attention']}; {_decoding(report['decoding'])})"
+            + _buckets(report["by_source_length"]))
+
+
+def _buckets(by_length):
+    """One line per source length bucket that has pairs."""
+    return "".join(f"\n  {name} words: BLEU {b['bleu']:.2f}  chrF {b['chrf']:.2f}  exact match "
+                   f"{b['exact_match']:.2f}% on {b['pairs']} pairs"
+                   for name, b in by_length.items() if b["pairs"])
 
 
 def _decoding(options):

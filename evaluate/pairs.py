@@ -37,7 +37,8 @@ def evaluation_pairs(loaded, data_path=None, split="validation"):
                               f"differs from the manifest's), so its validation split cannot "
                               f"be rebuilt; score a file of your own with --split all")
     try:
-        split_pairs = validation_split(path, config, (loaded.source_vocab, loaded.target_vocab))
+        split_pairs = validation_split(path, config, (loaded.source_vocab, loaded.target_vocab),
+                                       loaded.tokenizers)
     except DataError as error:  # the file cannot be read as the run's format
         raise EvaluationError(str(error)) from None
     except ConfigError as error:

@@ -10,6 +10,9 @@ as it must for a model trained on lowercased text.
 from evaluate.errors import EvaluationError
 from runtime.tokenize import tokenize
 
+# Source length buckets, in words (whitespace-separated): (name, fewest, most or None).
+LENGTH_BUCKETS = (("1-4", 1, 4), ("5-9", 5, 9), ("10+", 10, None))
+
 
 def score(hypotheses, references, lowercase=False):
     """-> {"bleu", "chrf", "exact_match" (all 0-100), "signatures": {"bleu", "chrf"}}."""
@@ -29,3 +32,26 @@ def score(hypotheses, references, lowercase=False):
     return {"bleu": round(bleu_score.score, 2), "chrf": round(chrf_score.score, 2),
             "exact_match": round(100.0 * matches / len(references), 2),
             "signatures": {"bleu": str(bleu.get_signature()), "chrf": str(chrf.get_signature())}}
+
+
+def bucket_of(source):
+    """The LENGTH_BUCKETS name of a source text (an empty text counts as 1-4)."""
+    words = max(1, len(source.split()))
+    return next(name for name, fewest, most in LENGTH_BUCKETS
+                if words >= fewest and (most is None or words <= most))
+
+
+def score_by_length(sources, hypotheses, references, lowercase=False):
+    """{bucket name: {"pairs", "bleu", "chrf", "exact_match"}} for each LENGTH_BUCKETS
+    bucket (scores None where it has no pairs)."""
+    grouped = {name: ([], []) for name, _, _ in LENGTH_BUCKETS}
+    for source, hypothesis, reference in zip(sources, hypotheses, references):
+        found, wanted = grouped[bucket_of(source)]
+        found.append(hypothesis)
+        wanted.append(reference)
+    result = {}
+    for name, (found, wanted) in grouped.items():
+        scores = score(found, wanted, lowercase) if wanted else {}
+        result[name] = {"pairs": len(wanted), **{key: scores.get(key) for key in
+                                                  ("bleu", "chrf", "exact_match")}}
+    return result

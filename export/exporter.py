@@ -34,7 +34,7 @@ from train import run_dir as run_files
 from train.dataset import prepared_data
 from train.decode import keras_backend
 from train.attention import attention_kind
-from train.model import ENCODER_LSTM, build_inference_models
+from train.model import DECODER_SOFTMAX, ENCODER_LSTM, build_inference_models
 from train.run_dir import file_sha256
 from train.trainer import load_best_model
 
@@ -57,12 +57,12 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
     run, metadata, config, history, model = _read_run(run_path)
     vocabularies = run.load_vocabularies()
     data = _prepared_data(run, config, data_path or metadata["data"]["path"], vocabularies,
-                          shortlist)
+                          shortlist, run.load_tokenizers(config))
     with target.staging() as staging:
-        io = names.graph_io(_state_size(model), len(vocabularies[1]), attention_kind(model))
+        io = names.graph_io(_state_size(model), len(vocabularies[1]), attention_kind(model),
+                            output_size=_output_size(model))
         _write_graphs(model, io, staging)
-        for name, source in ((names.SOURCE_VOCAB_FILE, run_files.SOURCE_VOCAB),
-                             (names.TARGET_VOCAB_FILE, run_files.TARGET_VOCAB)):
+        for name, source in _run_files(config):
             shutil.copyfile(run.file(source), os.path.join(staging, name))
         report = _prove(model, staging, io, data.validation, metadata["data"], sentences, log)
         problems = parity.failures(report)
@@ -107,7 +107,7 @@ def _read_run(run_path):
     return run, metadata, config, history, model
 
 
-def _prepared_data(run, config, data_path, vocabularies, shortlist):
+def _prepared_data(run, config, data_path, vocabularies, shortlist, tokenizers):
     """The run's training and validation pairs, rebuilt exactly as training split them."""
     if not os.path.isfile(data_path):
         needs = ("sentence-level parity needs its validation pairs" + (
@@ -115,15 +115,30 @@ def _prepared_data(run, config, data_path, vocabularies, shortlist):
         raise ExportError(f"the run's data file {data_path} is not there; {needs}: if the "
                           f"file has moved, pass its new path with --data")
     run.check_same_data(data_path, advice="pass the run's original data file with --data")
-    data = prepared_data(data_path, config, vocabularies)
+    data = prepared_data(data_path, config, vocabularies, tokenizers)
     if shortlist and not len(data.train):
         raise ExportError(f"--shortlist builds its lists from the run's training pairs, and "
                           f"{data_path} gives none for this run's config")
     return data
 
 
+def _run_files(config):
+    """(export file, run file) for the vocabularies and, at subword level, their models."""
+    files = [(names.SOURCE_VOCAB_FILE, run_files.SOURCE_VOCAB),
+             (names.TARGET_VOCAB_FILE, run_files.TARGET_VOCAB)]
+    if config.level == "subword":
+        files += [(names.SOURCE_SUBWORD_FILE, run_files.SOURCE_SUBWORD),
+                  (names.TARGET_SUBWORD_FILE, run_files.TARGET_SUBWORD)]
+    return files
+
+
 def _state_size(model):
     return model.get_layer(ENCODER_LSTM).units
+
+
+def _output_size(model):
+    """The output layer's input width (the attention combination's, or the LSTM's)."""
+    return int(model.get_layer(DECODER_SOFTMAX).get_weights()[0].shape[0])
 
 
 def _write_graphs(model, io, folder):
@@ -182,6 +197,15 @@ def summary(report):
             f"identically")
 
 
+def _tokenization(config):
+    values = {"level": config.level, "lowercase": config.lowercase,
+              "padding": "right",  # PAD_ID after the tokens: the encoder counts them
+              "special_tokens": {token: index for index, token in enumerate(RESERVED)}}
+    if config.level == "subword":
+        values["subword_models"] = dict(names.SUBWORD_MODELS)
+    return values
+
+
 def _manifest(model, config, metadata, history, folder, io, precision="float32",
               shortlist=None):
     data = metadata["data"]
@@ -189,13 +213,11 @@ def _manifest(model, config, metadata, history, folder, io, precision="float32",
     return names.Manifest(
         format_version=names.FORMAT_VERSION,
         model={"kind": "lstm-encoder-decoder", "attention": attention_kind(model),
-               "state_size": _state_size(model),
+               "state_size": _state_size(model), "output_size": _output_size(model),
                "embedding_dim": config.embedding_dim,
                "source_vocab_size": data["source_vocab_size"],
                "target_vocab_size": data["target_vocab_size"]},
-        tokenization={"level": config.level, "lowercase": config.lowercase,
-                      "padding": "right",  # PAD_ID after the tokens: the encoder counts them
-                      "special_tokens": {token: index for index, token in enumerate(RESERVED)}},
+        tokenization=_tokenization(config),
         max_source_length=data["max_source_length"],
         max_target_length=data["max_target_length"],
         graphs={graph: {"file": names.GRAPH_FILES[graph],

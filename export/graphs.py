@@ -35,7 +35,9 @@ def encoder_for_export(model):
     encoder_outputs (batch, source_length, units), zero at PAD_ID; no mask (see module doc)."""
     find = model.get_layer  # check_supported(model) has passed
     embedding = _rebuilt(find(layers.ENCODER_EMBEDDING), mask_zero=False)
-    lstm = _rebuilt(find(layers.ENCODER_LSTM), use_cudnn=False)
+    # Dropout is off at inference; without it Keras keeps the LSTM's fused code path.
+    lstm = _rebuilt(find(layers.ENCODER_LSTM), use_cudnn=False, dropout=0.0,
+                    recurrent_dropout=0.0)
     tokens = keras.Input(shape=(None,), dtype="int32", name=names.SOURCE_TOKENS)
     outputs, state_h, state_c = lstm(embedding(tokens))
     embedding.set_weights(find(layers.ENCODER_EMBEDDING).get_weights())

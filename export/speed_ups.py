@@ -69,7 +69,7 @@ class SpeedUps:
             np.savez(f, **self._output_layer(model))
         self.io = names.graph_io(full.manifest.model["state_size"], len(self.data.target_vocab),
                                  full.manifest.attention, shortlist=True,
-                                 precision=self.precision)
+                                 precision=self.precision, output_size=full.manifest.output_size)
         for graph in names.SHORTLIST_GRAPHS:
             onnx.save(step_graph(model, graph, self.io[graph], self.precision),
                       os.path.join(self.folder, names.GRAPH_FILES[graph]))

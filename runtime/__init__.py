@@ -13,13 +13,13 @@ from runtime.requests import (DeadlineExceeded, Overloaded, Request, SchedulerCl
                               StepFailed)
 from runtime.scheduler import Scheduler
 from runtime.translator import Candidate, Translation, Translator
-from runtime.tokenize import LEVELS, detokenize, tokenize
+from runtime.tokenize import LEVELS, Tokenizer, detokenize, tokenize
 from runtime.vocabulary import END_ID, PAD_ID, RESERVED, START_ID, UNK_ID, Vocabulary
 
 __all__ = [
     "END_ID", "LEVELS", "PAD_ID", "RESERVED", "START_ID", "UNK_ID",
     "Candidate", "DeadlineExceeded", "Decoding", "ExportLoadError", "InputError", "Manifest",
     "ManifestError", "Overloaded", "ProviderError", "Request", "Scheduler", "SchedulerClosed",
-    "StepFailed", "TokenizationError", "Translation", "Translator", "Vocabulary",
+    "StepFailed", "TokenizationError", "Tokenizer", "Translation", "Translator", "Vocabulary",
     "VocabularyError", "detokenize", "tokenize", "translation_record",
 ]

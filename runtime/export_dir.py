@@ -14,6 +14,8 @@ from runtime.errors import ExportLoadError, VocabularyError
 from runtime.manifest import Manifest
 from runtime.onnx_bytes import uses_external_data
 from runtime.shortlist import Shortlist
+from runtime.subword import SubwordModelError, SubwordPieces, load_processor, pieces_of
+from runtime.tokenize import Tokenizer
 from runtime.vocabulary import Vocabulary
 
 _ORT_TYPES = {"int8": "tensor(int8)", "int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
@@ -29,6 +31,7 @@ class LoadedExport:
     target_vocab: Vocabulary
     graphs: dict  # graph name (manifest.GRAPH_FILES) -> the verified ONNX bytes
     shortlist: object = None  # runtime.shortlist.Shortlist, for exports with a shortlist
+    tokenizers: tuple = ()  # (source, target) runtime.tokenize.Tokenizer
 
 
 def load_export(folder, shortlist=True):
@@ -45,13 +48,32 @@ def load_export(folder, shortlist=True):
     source_vocab = _vocabulary(folder, names.SOURCE_VOCAB_FILE, contents)
     target_vocab = _vocabulary(folder, names.TARGET_VOCAB_FILE, contents)
     _check_sizes(folder, manifest, source_vocab, target_vocab)
+    tokenizers = tuple(_tokenizer(folder, manifest, side, vocab, contents)
+                       for side, vocab in (("source", source_vocab), ("target", target_vocab)))
     graphs = {graph: contents[spec["file"]] for graph, spec in manifest.graphs.items()}
     parsed = None
     if manifest.shortlist and shortlist:
         parsed = Shortlist.from_files(contents[names.SHORTLIST_FILE],
                                       contents[names.SHORTLIST_OUTPUT_FILE], folder,
                                       len(source_vocab), manifest.model, manifest.precision)
-    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, parsed)
+    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, parsed, tokenizers)
+
+
+def _tokenizer(folder, manifest, side, vocab, contents):
+    """The side's Tokenizer; for subword exports from its SentencePiece model, whose pieces
+    must be the vocabulary's tokens, id for id."""
+    level, lowercase = manifest.tokenization["level"], manifest.tokenization["lowercase"]
+    if level != "subword":
+        return Tokenizer(level, lowercase)
+    path = _path(folder, names.SUBWORD_MODELS[side])
+    try:
+        processor = load_processor(contents[names.SUBWORD_MODELS[side]], path)
+    except SubwordModelError as error:
+        raise ExportLoadError(str(error)) from None
+    if pieces_of(processor) != list(vocab.tokens):
+        raise ExportLoadError(f"{path}: its {processor.get_piece_size()} pieces are not the "
+                              f"{len(vocab)} tokens of the {side} vocabulary, id for id")
+    return Tokenizer(level, lowercase, SubwordPieces(processor))
 
 
 def _path(folder, name):

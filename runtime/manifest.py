@@ -29,6 +29,8 @@ An export directory holds:
                        takes for each batch's candidates (int8 exports: the quantized ones)
     source_vocab.json  JSON lists, position = id (runtime.vocabulary)
     target_vocab.json
+    source_subword.model, target_subword.model  (format 5, subword level) the SentencePiece
+                       models whose pieces the vocabularies list, id for id (runtime.subword)
     parity.json        the proofs the exporter ran against Keras, and the quality gates
 Export writes it; the runtime reads it. Both use only the names below.
 """
@@ -41,9 +43,9 @@ from runtime.tokenize import LEVELS
 from runtime.vocabulary import RESERVED
 
 # 2: the decoder also outputs next_token; 3: model.attention; 4: lean step graphs
-# (decoder_greedy, decoder_top_k), precision, shortlist
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (2, 3, 4)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
+# (decoder_greedy, decoder_top_k), precision, shortlist; 5: subword level, model.output_size
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (2, 3, 4, 5)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
 ATTENTIONS = ("none", "luong", "luong-dot", "bahdanau")  # model.attention
 PRECISIONS = ("float32", "int8")  # precision: the graphs' weights (int8: dynamic quantization)
 MANIFEST_FILE = "manifest.json"
@@ -51,6 +53,9 @@ ENCODER_FILE = "encoder.onnx"
 DECODER_FILE = "decoder.onnx"
 SOURCE_VOCAB_FILE = "source_vocab.json"
 TARGET_VOCAB_FILE = "target_vocab.json"
+SOURCE_SUBWORD_FILE = "source_subword.model"
+TARGET_SUBWORD_FILE = "target_subword.model"
+SUBWORD_MODELS = {"source": SOURCE_SUBWORD_FILE, "target": TARGET_SUBWORD_FILE}
 SHORTLIST_FILE = "shortlist.json"
 SHORTLIST_OUTPUT_FILE = "shortlist_output.npz"
 PARITY_FILE = "parity.json"
@@ -105,10 +110,12 @@ class TensorSpec:
 
 
 def graph_io(state_size, target_vocab_size, attention="none", version=None, shortlist=False,
-             precision="float32"):
+             precision="float32", output_size=None):
     """{graph: {"inputs": [...], "outputs": [...]}} of TensorSpecs, for the graphs that
     graph_names(version, shortlist) lists; precision: of the shortlist graphs' output layer
-    inputs (int8: the quantized kernel's columns with their scales)."""
+    inputs (int8: the quantized kernel's columns with their scales); output_size: the width
+    of the output layer's input (default state_size; narrower with --combine-dim)."""
+    features = output_size or state_size
     state = ("batch", state_size)
     states = [TensorSpec(STATE_H_OUT, "float32", state), TensorSpec(STATE_C_OUT, "float32", state)]
     step_inputs = [TensorSpec(PREVIOUS_TOKEN, "int32", ("batch",)),
@@ -125,9 +132,9 @@ def graph_io(state_size, target_vocab_size, attention="none", version=None, shor
            TensorSpec(TOP_IDS, "int32", ("batch", "k"))]
     k = [TensorSpec(TOP_K, "int64", (1,))]
     candidates = [TensorSpec(CANDIDATE_IDS, "int32", ("candidates",)),
-                  TensorSpec(CANDIDATE_KERNEL, "int8", (state_size, "candidates"))
+                  TensorSpec(CANDIDATE_KERNEL, "int8", (features, "candidates"))
                   if precision == "int8" else  # float32: rows, for Gemm's transB
-                  TensorSpec(CANDIDATE_KERNEL, "float32", ("candidates", state_size)),
+                  TensorSpec(CANDIDATE_KERNEL, "float32", ("candidates", features)),
                   TensorSpec(CANDIDATE_BIAS, "float32", ("candidates",))]
     if precision == "int8":
         candidates.append(TensorSpec(CANDIDATE_SCALE, "float32", ("candidates",)))
@@ -149,8 +156,10 @@ def graph_io(state_size, target_vocab_size, attention="none", version=None, shor
 @dataclasses.dataclass
 class Manifest:
     format_version: int
-    model: dict             # kind, attention, state_size, embedding_dim, vocab sizes
-    tokenization: dict      # level, lowercase, special_tokens {name: id}
+    model: dict             # kind, attention, state_size, embedding_dim, vocab sizes,
+                            # output_size (format 5: the output layer's input width)
+    tokenization: dict      # level, lowercase, special_tokens {name: id}, and for the
+                            # subword level subword_models {"source", "target": file}
     max_source_length: int  # longest input of the run's pairs (training and validation), tokens
     max_target_length: int  # longest target of the run's pairs, in tokens (without start/end)
     graphs: dict            # {graph: {"file", "inputs", "outputs"}} for graph_names(...)
@@ -198,6 +207,11 @@ class Manifest:
         return cls(**values)
 
     @property
+    def output_size(self):
+        """The output layer's input width: model.output_size, or state_size before format 5."""
+        return self.model.get("output_size", self.model["state_size"])
+
+    @property
     def attention(self):
         """The model's attention kind; "none" for version 2 manifests, which predate it."""
         return self.model.get("attention", "none")
@@ -227,7 +241,9 @@ def _first_problem(values):
         return "model.attention is not part of format version 2 (which has no attention)"
     if not isinstance(tokenization, dict) or tokenization.get("level") not in LEVELS \
             or not isinstance(tokenization.get("lowercase"), bool):
-        return "tokenization must give level 'char' or 'word' and a boolean lowercase"
+        return f"tokenization must give a level in {LEVELS} and a boolean lowercase"
+    if values["format_version"] >= 5 and not positive(model.get("output_size")):
+        return "model.output_size must be a positive integer (format 5)"
     if tokenization.get("special_tokens") != {token: i for i, token in enumerate(RESERVED)}:
         return f"special_tokens {tokenization.get('special_tokens')!r} are not this format's"
     if not (positive(values["max_source_length"]) and positive(values["max_target_length"])):
@@ -238,8 +254,21 @@ def _first_problem(values):
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               and len(v) == 64 for k, v in files.items()):
         return "files must map file names to SHA-256 hex digests"
-    return (_format_4_problem(values) or _graphs_problem(values)
+    return (_subword_problem(values) or _format_4_problem(values) or _graphs_problem(values)
             or _io_problem(values))
+
+
+def _subword_problem(values):
+    tokenization, version = values["tokenization"], values["format_version"]
+    if tokenization["level"] != "subword":
+        return None
+    if version < 5:
+        return f"the subword level needs format 5 or later, not {version}"
+    if tokenization.get("subword_models") != SUBWORD_MODELS:
+        return (f"tokenization.subword_models must be {SUBWORD_MODELS}, got "
+                f"{tokenization.get('subword_models')!r}")
+    missing = [f for f in SUBWORD_MODELS.values() if f not in values["files"]]
+    return f"the subword model {missing[0]} has no hash in files" if missing else None
 
 
 def _format_4_problem(values):
@@ -273,7 +302,7 @@ def _io_problem(values):
     attention = model.get("attention", "none")
     expected = graph_io(model["state_size"], model["target_vocab_size"], attention,
                         values["format_version"], bool(values.get("shortlist")),
-                        values.get("precision", "float32"))
+                        values.get("precision", "float32"), model.get("output_size"))
     for graph, io in expected.items():
         for kind, specs in io.items():
             stated = values["graphs"][graph][kind]

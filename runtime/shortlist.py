@@ -111,7 +111,8 @@ _OUTPUT_ARRAYS = {"kernel_rows": (names.CANDIDATE_KERNEL, 0),
 
 def _output_layer(content, path, model, quantized):
     """shortlist_output.npz -> {graph input name: (array, its target vocabulary axis)}."""
-    units, vocab = model["state_size"], model["target_vocab_size"]
+    units = model.get("output_size", model["state_size"])  # the output layer's input width
+    vocab = model["target_vocab_size"]
     try:
         with np.load(io.BytesIO(content), allow_pickle=False) as arrays:
             found = {name: arrays[name] for name in arrays.files}

@@ -1,16 +1,19 @@
 """Splitting text into tokens and joining tokens back into text.
 
-Two levels:
+Three levels:
 - "char": every Unicode code point is a token (the keras-io example).
 - "word": words and punctuation, split with `[\\w']+|[^\\s\\w]` (the Codecademy lesson), so
   "I'm here!" -> ["I'm", "here", "!"].
+- "subword": SentencePiece pieces from a model trained on the run's data (runtime.subword),
+  so "Where is the station?" -> ["▁Where", "▁is", "▁the", "▁station", "?"]; it needs that
+  model, so it goes through a `Tokenizer`.
 """
 
 import re
 
 from runtime.errors import TokenizationError
 
-LEVELS = ("char", "word")
+LEVELS = ("char", "word", "subword")
 
 _WORD_PATTERN = re.compile(r"[\w']+|[^\s\w]")
 # Joining words: no space before closing punctuation, none after opening brackets, none
@@ -24,11 +27,35 @@ def check_level(level):
         raise TokenizationError(f"tokenization level must be one of {LEVELS}, got {level!r}")
 
 
+class Tokenizer:
+    """One side's text <-> tokens at a level; subword needs that side's model
+    (a runtime.subword.SubwordPieces)."""
+
+    def __init__(self, level, lowercase=False, pieces=None):
+        check_level(level)
+        if (level == "subword") != (pieces is not None):
+            raise TokenizationError(f"a {level}-level Tokenizer takes "
+                                    f"{'a SentencePiece model' if level == 'subword' else 'no model'}")
+        self.level, self.lowercase, self.pieces = level, lowercase, pieces
+
+    def tokenize(self, text):
+        """Text -> list of token strings."""
+        if self.pieces is None:
+            return tokenize(text, self.level, self.lowercase)
+        _check_text(text)
+        return self.pieces.split(text.lower() if self.lowercase else text)
+
+    def detokenize(self, tokens):
+        """List of token strings -> text."""
+        if self.pieces is None:
+            return detokenize(tokens, self.level)
+        return self.pieces.join(tokens)
+
+
 def tokenize(text, level, lowercase=False):
-    """Text -> list of token strings."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be str, got {type(text).__name__}")
-    check_level(level)
+    """Text -> list of token strings (char or word level; subword needs a Tokenizer)."""
+    _check_text(text)
+    _check_modelless(level)
     if lowercase:
         text = text.lower()
     if level == "char":
@@ -38,7 +65,7 @@ def tokenize(text, level, lowercase=False):
 
 def detokenize(tokens, level):
     """List of token strings -> text (the inverse of `tokenize`, up to word spacing)."""
-    check_level(level)
+    _check_modelless(level)
     if level == "char":
         return "".join(tokens)
     pieces, previous = [], None
@@ -47,3 +74,15 @@ def detokenize(tokens, level):
         pieces.append(token if glue else " " + token)
         previous = token
     return "".join(pieces)
+
+
+def _check_text(text):
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+
+
+def _check_modelless(level):
+    check_level(level)
+    if level == "subword":
+        raise TokenizationError("subword tokens need the run's SentencePiece model: use "
+                                "runtime.tokenize.Tokenizer (or an export's tokenizers)")

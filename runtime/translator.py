@@ -30,7 +30,6 @@ from runtime.manifest import SHORTLIST_GRAPHS
 from runtime.strategies import Backends, decode_batch
 from runtime.sessions import (PROVIDERS, check_used, choose_providers, positive_int,
                               session_options)
-from runtime.tokenize import detokenize, tokenize
 from runtime.vocabulary import PAD_ID, START_ID, UNK_ID, pad_sequences
 
 UNKNOWN_POLICIES = ("replace", "drop", "error")
@@ -176,7 +175,7 @@ class Translator:
 
     def _candidate(self, hypothesis):
         tokens = tuple(self.export.target_vocab.decode(hypothesis.ids))
-        return Candidate(detokenize(tokens, self.manifest.tokenization["level"]), tokens,
+        return Candidate(self.export.tokenizers[1].detokenize(tokens), tokens,
                          hypothesis.score, hypothesis.token_scores, hypothesis.ended)
 
     def prepare(self, text):
@@ -185,8 +184,7 @@ class Translator:
             raise TypeError(f"text must be str, got {type(text).__name__}")
         if not text.strip():  # even where spaces are tokens (char level): nothing to translate
             return np.zeros(0, dtype=np.int32), (), False
-        tokenization = self.manifest.tokenization
-        tokens = tokenize(text, tokenization["level"], tokenization["lowercase"])
+        tokens = self.export.tokenizers[0].tokenize(text)
         vocab = self.export.source_vocab.ids
         unknown = tuple(t for t in tokens if t not in vocab)
         if unknown and self.unknown == "error":

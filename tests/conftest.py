@@ -33,7 +33,8 @@ def movie_lines():
 # Tiny trained runs of each supported kind (char, word), exported once per session; TensorFlow
 # is imported only by tests that use them.
 
-TINY = dict(embedding_dim=8, latent_dim=16, batch_size=32, patience=0, epochs=2, seed=5)
+TINY = dict(embedding_dim=8, latent_dim=16, batch_size=32, patience=0, epochs=2, seed=5,
+            val_fraction=0.1)
 
 
 def word_pairs(count):
@@ -46,10 +47,15 @@ def word_pairs(count):
     return pairs
 
 
-# name -> (level, attention): every attention kind, at both levels between them.
+# name -> (level, attention): every attention kind, at every level between them.
 KINDS = {"char": ("char", "none"), "word": ("word", "none"), "word-luong": ("word", "luong"),
-         "char-bahdanau": ("char", "bahdanau"), "word-luong-dot": ("word", "luong-dot")}
+         "char-bahdanau": ("char", "bahdanau"), "word-luong-dot": ("word", "luong-dot"),
+         "subword-bahdanau": ("subword", "bahdanau")}
 ATTENTION_KINDS = [name for name, (_, attention) in KINDS.items() if attention != "none"]
+# The subword kind is the default preset's model in small: dropout everywhere and a
+# narrower combination layer (the output layer's input) than the LSTM.
+EXTRA = {"subword-bahdanau": dict(subword_vocab_size=280, combine_dim=12, embedding_dropout=0.1,
+                                  lstm_dropout=0.1, recurrent_dropout=0.1, output_dropout=0.1)}
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +70,13 @@ def runs(tmp_path_factory):
     made = {}
     data = {"char": write_pairs(folder / "char.txt", reversal_pairs(600, seed=1)),
             "word": write_pairs(folder / "word.txt", word_pairs(600))}
+    data["subword"] = data["word"]
     for name, (level, attention) in KINDS.items():
         # Attention models train longer, so that they write some output to attend with.
         settings = {**TINY, "epochs": 2 if attention == "none" else 6}
-        config = make_config(data=str(data[level]), level=level, lowercase=False,
-                             num_samples=600, attention=attention, **settings)
+        config = make_config("word", data=str(data[level]), level=level, lowercase=False,
+                             num_samples=600, attention=attention, **settings,
+                             **EXTRA.get(name, {}))
         train(config, folder / name, verbose=0)
         made[name] = folder / name
     return made

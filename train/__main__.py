@@ -17,20 +17,31 @@ from runtime.cli import Parser
 from train.cli import USER_ERRORS, fail
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
 from train.sources import FORMATS
+from train.subword import ALGORITHMS
 
 _HELP = {
     "data": "pairs file, .txt or .zip (default: ../shared/data/fra-eng/fra.txt beside the "
             "project, else the manythings.org fra-eng.zip download)",
     "data_format": "anki (input<TAB>target) or cornell (movie_lines.txt); default: detect",
     "encoding": "text encoding (default: utf-8 for anki, iso-8859-1 for cornell)",
-    "num_samples": "use the first N pairs that pass the length limits",
+    "num_samples": "use the first N pairs that pass the length limits (0 = all; subword "
+                   "level: the first N, then the limits)",
     "max_input_length": "skip pairs whose input has more tokens (0 = no limit)",
     "max_target_length": "skip pairs whose target has more tokens (0 = no limit)",
     "val_fraction": "fraction of the pairs held out for validation",
     "val_split": "validation pairs chosen at random (with --seed) or the last ones",
-    "level": "tokens are characters (keras-io) or words",
+    "level": "tokens are characters (keras-io), words, or SentencePiece subword pieces",
+    "subword_vocab_size": "subword level: pieces per side (reserved tokens and 256 byte "
+                          "pieces included)",
+    "subword_algorithm": "subword level: SentencePiece's unigram or bpe model",
+    "combine_dim": "width of the attention combination layer, the output layer's input "
+                   "(0 = latent_dim)",
+    "embedding_dropout": "dropout rate on the embeddings' outputs (training only)",
+    "lstm_dropout": "dropout rate on the LSTMs' inputs (training only)",
+    "recurrent_dropout": "dropout rate on the LSTMs' recurrent state (training only; slower)",
+    "output_dropout": "dropout rate before the output layer (training only)",
     "min_frequency": "rarer tokens become <unk>",
-    "max_vocab_size": "most frequent tokens kept, 4 reserved included (0 = all)",
+    "max_vocab_size": "char/word level: most frequent tokens kept, 4 reserved included (0 = all)",
     "embedding_dim": "embedding size (0 = one-hot inputs, as keras-io)",
     "latent_dim": "LSTM units, the size of the states h and c",
     "attention": "decoder attention over the encoder outputs: luong (general score), "
@@ -58,7 +69,8 @@ def parse_args(argv):
                         help="validation sentences to translate after training")
     parser.add_argument("--quiet", action="store_true", help="no Keras progress output")
     choices = {"data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
-               "val_split": VAL_SPLITS, "attention": ATTENTIONS}
+               "val_split": VAL_SPLITS, "attention": ATTENTIONS,
+               "subword_algorithm": ALGORITHMS}
     for field in dataclasses.fields(TrainConfig):
         if field.name == "preset":
             continue
@@ -109,8 +121,9 @@ def _print_summary(result, config, samples):
     step = max(1, len(texts) // samples)  # spread over the split: short to long sentences
     pairs = texts[::step][:samples]
     max_length = result.data.stats()["max_target_length"]
-    outputs = translate(encoder, decoder_step, [source for source, _ in pairs], config,
-                        result.data.source_vocab, result.data.target_vocab, max_length)
+    data = result.data
+    outputs = translate(encoder, decoder_step, [source for source, _ in pairs],
+                        (data.source_vocab, data.target_vocab), data.tokenizers, max_length)
     print("sample outputs on validation pairs (input -> model | reference):")
     for (source, reference), output in zip(pairs, outputs):
         print(f"  {source} -> {output} | {reference}")

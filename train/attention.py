@@ -30,13 +30,15 @@ LAYER_NAMES = {
 }
 
 
-def attention_layers(kind, units):
-    """{layer name: a new layer} for `kind` (none of them for "none")."""
+def attention_layers(kind, units, combine_units=None):
+    """{layer name: a new layer} for `kind` (none of them for "none"). combine_units: the
+    combination's width, which the output layer reads (default `units`)."""
     if kind == "none":
         return {}
     layers = {
         ATTENTION_CONCAT: keras.layers.Concatenate(name=ATTENTION_CONCAT),
-        ATTENTION_COMBINE: keras.layers.Dense(units, activation="tanh", name=ATTENTION_COMBINE),
+        ATTENTION_COMBINE: keras.layers.Dense(combine_units or units, activation="tanh",
+                                              name=ATTENTION_COMBINE),
     }
     if kind in ("luong", "bahdanau"):
         layers[ATTENTION_QUERY] = keras.layers.Dense(units, use_bias=False, name=ATTENTION_QUERY)
@@ -59,7 +61,7 @@ def attention_kind(model):
 
 
 def attend(layer, kind, decoder_outputs, encoder_outputs, value_mask=None):
-    """-> (combined (batch, target_len, units), weights (batch, target_len, source_len)).
+    """-> (combined (batch, target_len, combine_units), weights (batch, target_len, source_len)).
 
     layer: name -> layer (the new ones while building, model.get_layer afterwards).
     value_mask (batch, source_len) bool: real input tokens. None while training, where the

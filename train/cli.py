@@ -3,10 +3,11 @@
 
 import sys
 
-from runtime.errors import ManifestError, VocabularyError
+from runtime.errors import ManifestError, TokenizationError, VocabularyError
 from train.errors import ConfigError, DataError, RunDirError
 
-USER_ERRORS = (ConfigError, DataError, RunDirError, VocabularyError, ManifestError, OSError)
+USER_ERRORS = (ConfigError, DataError, RunDirError, VocabularyError, ManifestError,
+               TokenizationError, OSError)
 
 
 def fail(error):

@@ -11,50 +11,75 @@ from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from train.errors import ConfigError
 from train.sources import FORMATS
+from train.subword import ALGORITHMS, MIN_VOCAB_SIZE
 
 
 @dataclasses.dataclass
 class TrainConfig:
+    # The defaults are the default preset's: the model `make demo` trains (benchmarks/quality.py
+    # measured the choices; see README.md).
     # data
     data: str = ""                  # pairs file (.txt or .zip); "" = shared copy or download
     data_format: str = "auto"       # "anki", "cornell" or "auto" (detected from the file)
     encoding: str = ""              # "" = utf-8 for anki, iso-8859-1 for cornell
     strict: bool = False            # a malformed line is an error instead of a counted skip
-    num_samples: int = 20000        # use the first N pairs that pass the length limits
+    num_samples: int = 0            # use the first N pairs that pass the length limits
+                                    # (0 = all; subword level: the first N, then the limits)
     max_input_length: int = 0       # in tokens; longer pairs are skipped (0 = no limit)
     max_target_length: int = 0      # in tokens, before the added start/end (0 = no limit)
-    val_fraction: float = 0.1       # held out for validation
+    val_fraction: float = 0.05      # held out for validation
     val_split: str = "random"       # "random" (seeded) or "last" (the tail, as Keras's
                                     # validation_split takes it)
     # tokens
-    level: str = "word"             # "char" (keras-io) or "word"
-    lowercase: bool = True
+    level: str = "subword"          # "char" (keras-io), "word" or "subword" (SentencePiece)
+    lowercase: bool = False
     min_frequency: int = 1          # word level: rarer tokens become <unk>
-    max_vocab_size: int = 0         # reserved tokens included (0 = no limit)
+    max_vocab_size: int = 0         # char/word level: reserved tokens included (0 = no limit)
+    subword_vocab_size: int = 4000  # subword level: pieces per side, reserved and bytes included
+    subword_algorithm: str = "unigram"  # subword level: SentencePiece's "unigram" or "bpe"
     # model
     embedding_dim: int = 128        # 0 = one-hot inputs (a frozen identity embedding)
     latent_dim: int = 256           # LSTM units; also the size of each state h and c
-    attention: str = "none"         # "none", "luong" (general), "luong-dot" or "bahdanau"
+    attention: str = "bahdanau"     # "none", "luong" (general), "luong-dot" or "bahdanau"
                                     # (additive): see train/attention.py
+    combine_dim: int = 128          # attention combination width, the output layer's input
+                                    # (0 = latent_dim); narrower cuts the per-step output MatMul
+                                    # (without attention there is no such layer: unused)
+    # regularisation (dropout rates, 0 = off; training only, never in the exported graphs)
+    embedding_dropout: float = 0.2  # on both embeddings' outputs
+    lstm_dropout: float = 0.0       # on the LSTMs' inputs (Keras LSTM `dropout`)
+    recurrent_dropout: float = 0.0  # on the LSTMs' recurrent state (slower to train)
+    output_dropout: float = 0.2     # before the output layer
     # optimisation
     optimizer: str = "adam"         # "adam" or "rmsprop"
     learning_rate: float = 0.001
     batch_size: int = 64
     epochs: int = 30
     patience: int = 3               # early stopping on validation loss (0 = off)
-    time_budget_minutes: float = 0.0  # stop before an epoch that would overrun it (0 = off)
+    time_budget_minutes: float = 12.0  # stop before an epoch that would overrun it (0 = off);
+                                    # 12: `make demo` within 20 minutes of a fresh clone
     seed: int = 1337                # 0 <= seed < 2**32
     preset: str = "default"
 
 
+# Options that differ from the defaults above. Every preset names all it needs, so a change
+# of the defaults cannot change it.
+_NO_REGULARISATION = dict(embedding_dropout=0.0, lstm_dropout=0.0, recurrent_dropout=0.0,
+                          output_dropout=0.0, combine_dim=0)
 PRESETS = {
     "default": {},
     # The keras-io lstm_seq2seq example's model and hyperparameters.
     "keras-io": dict(num_samples=10000, level="char", lowercase=False, embedding_dim=0,
                      latent_dim=256, batch_size=64, optimizer="rmsprop", epochs=100,
-                     patience=0, val_fraction=0.2, val_split="last"),
+                     patience=0, val_fraction=0.2, val_split="last", attention="none",
+                     time_budget_minutes=0.0, **_NO_REGULARISATION),
+    # The default model before issue 14: words of the first 20,000 pairs, no attention.
+    "word": dict(num_samples=20000, level="word", lowercase=True, val_fraction=0.1,
+                 attention="none", embedding_dim=128, latent_dim=256, batch_size=64,
+                 time_budget_minutes=0.0, **_NO_REGULARISATION),
 }
 OPTIMIZERS = ("adam", "rmsprop")
+DROPOUTS = ("embedding_dropout", "lstm_dropout", "recurrent_dropout", "output_dropout")
 VAL_SPLITS = ("random", "last")
 # Changing these between a run and its resumption is fine; anything else is another model.
 # (`data` is compared by the file's SHA-256 instead: the same file may be named two ways.)
@@ -71,6 +96,9 @@ def make_config(preset="default", **overrides):
         raise ConfigError(f"unknown options: {unknown}")
     config = TrainConfig(preset=preset, **{**PRESETS[preset], **overrides})
     validate(config)
+    if overrides.get("combine_dim") and config.attention == "none":
+        raise ConfigError(f"combine_dim {config.combine_dim} needs --attention: a model "
+                          f"without attention has no combination layer")
     return config
 
 
@@ -79,9 +107,13 @@ def validate(config):
     checks = [  # (holds, fields it is about, what must be true)
         (c.data_format in FORMATS, "data_format", f"must be one of {FORMATS}"),
         (c.level in LEVELS, "level", f"must be one of {LEVELS}"),
+        (c.subword_algorithm in ALGORITHMS, "subword_algorithm", f"must be one of {ALGORITHMS}"),
+        (c.subword_vocab_size >= MIN_VOCAB_SIZE, "subword_vocab_size",
+         f"must be >= {MIN_VOCAB_SIZE} (4 reserved tokens, 256 byte pieces, some text)"),
         (c.attention in ATTENTIONS, "attention", f"must be one of {ATTENTIONS}"),
         (c.optimizer in OPTIMIZERS, "optimizer", f"must be one of {OPTIMIZERS}"),
-        (c.num_samples >= 2, "num_samples", "must be >= 2 (one to train, one to validate)"),
+        (c.num_samples == 0 or c.num_samples >= 2, "num_samples",
+         "must be 0 (all pairs) or >= 2 (one to train, one to validate)"),
         (0 < c.val_fraction < 1, "val_fraction", "must be strictly between 0 and 1"),
         (c.val_split in VAL_SPLITS, "val_split", f"must be one of {VAL_SPLITS}"),
         (c.max_input_length >= 0, "max_input_length", "must be >= 0 (0 = no limit)"),
@@ -91,6 +123,8 @@ def validate(config):
          "must exceed the 4 reserved tokens (or be 0 for no limit)"),
         (c.embedding_dim >= 0, "embedding_dim", "must be >= 0 (0 = one-hot inputs)"),
         (c.latent_dim >= 1, "latent_dim", "must be >= 1"),
+        (c.combine_dim >= 0, "combine_dim", "must be >= 0 (0 = latent_dim)"),
+        *((0 <= getattr(c, name) < 1, name, "must be in [0, 1)") for name in DROPOUTS),
         (c.learning_rate > 0, "learning_rate", "must be > 0"),
         (c.batch_size >= 1, "batch_size", "must be >= 1"),
         (c.epochs >= 1, "epochs", "must be >= 1"),

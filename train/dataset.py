@@ -1,15 +1,17 @@
 """Text pairs -> token ids: tokenize, filter by length, take N, split, build vocabularies.
 
 Vocabularies are built from the training split only, so validation measures what a user
-will see on new text (unseen tokens become <unk>).
+will see on new text (unseen tokens become <unk>). At subword level the split comes first
+(the SentencePiece models are trained on the training split's text), then the length limits.
 """
 
 import dataclasses
 
 import numpy as np
 
-from runtime.tokenize import tokenize
+from runtime.tokenize import Tokenizer
 from runtime.vocabulary import END_ID, START_ID, Vocabulary
+from train import subword
 from train.errors import ConfigError, DataError
 from train.sources import load_pairs
 
@@ -32,6 +34,8 @@ class PreparedData:
     validation: Split
     source_vocab: Vocabulary
     target_vocab: Vocabulary
+    tokenizers: tuple            # (source, target) runtime.tokenize.Tokenizer
+    subword_models: tuple = ()   # subword level, trained here: (source, target) .model bytes
 
     def stats(self):
         """Figures saved in config.json: what export and the runtime need to know."""
@@ -46,10 +50,14 @@ class PreparedData:
         }
 
 
-def prepare(pairs, config, report, vocabularies=None):
-    """Pairs -> PreparedData. `vocabularies` (source, target), when resuming, replaces the
-    ones that would be built, so ids cannot shift under a saved model."""
-    tokenized = _tokenize_and_filter(pairs, config, report)
+def prepare(pairs, config, report, vocabularies=None, tokenizers=None):
+    """Pairs -> PreparedData. `vocabularies` and `tokenizers` (each (source, target)), when
+    resuming, replace the ones that would be built, so ids cannot shift under a saved model
+    (subword level: both or neither)."""
+    if config.level == "subword":
+        return _prepare_subword(pairs, config, report, vocabularies, tokenizers)
+    tokenizers = tokenizers or (Tokenizer(config.level, config.lowercase),) * 2
+    tokenized = _tokenize_and_filter(pairs, config, report, tokenizers)
     if not tokenized:
         raise DataError(f"no pairs left to train on: {report.summary()}")
     train_items, validation_items = _split(tokenized, config)
@@ -58,32 +66,70 @@ def prepare(pairs, config, report, vocabularies=None):
             _build_vocab([s for _, _, s, _ in train_items], config),
             _build_vocab([t for _, _, _, t in train_items], config),
         )
+    return _prepared(train_items, validation_items, vocabularies, tokenizers)
+
+
+def _prepare_subword(pairs, config, report, vocabularies, tokenizers):
+    """Take the pairs, split, train the SentencePiece models on the training split (unless
+    given), then tokenize and apply the length limits to each split."""
+    texts = []
+    for source_text, target_text in pairs:
+        if not source_text.strip() or not target_text.strip():
+            report.add_filtered("pairs with no tokens")
+            continue
+        texts.append((source_text, target_text))
+        if len(texts) == config.num_samples:
+            break
+    if not texts:
+        raise DataError(f"no pairs left to train on: {report.summary()}")
+    train_pairs, validation_pairs = _split(texts, config)
+    models = ()
+    if tokenizers is None:
+        models = subword.train_models(train_pairs, config)
+        tokenizers = tuple(subword.tokenizer(model, config.lowercase, f"the {side} subword model")
+                           for model, side in zip(models, ("source", "target")))
+    built = tuple(subword.vocabulary(t) for t in tokenizers)
+    if vocabularies is not None and tuple(vocabularies) != built:
+        raise ConfigError("the run's vocabularies are not its subword models' pieces: the run "
+                          "directory is damaged; train it again into a new --out")
+    train_items = _tokenize_and_filter(train_pairs, config, report, tokenizers)
+    validation_items = _tokenize_and_filter(validation_pairs, config, report, tokenizers)
+    if not train_items or not validation_items:
+        raise DataError(f"the length limits leave {len(train_items)} training and "
+                        f"{len(validation_items)} validation pairs; both need at least one: "
+                        f"{report.summary()}")
+    return _prepared(train_items, validation_items, built, tokenizers, models)
+
+
+def _prepared(train_items, validation_items, vocabularies, tokenizers, models=()):
     source_vocab, target_vocab = vocabularies
     return PreparedData(
         _encode(train_items, source_vocab, target_vocab),
         _encode(validation_items, source_vocab, target_vocab),
-        source_vocab, target_vocab,
+        source_vocab, target_vocab, tuple(tokenizers), models,
     )
 
 
-def prepared_data(path, config, vocabularies):
+def prepared_data(path, config, vocabularies, tokenizers=None):
     """A run's PreparedData (training and validation splits), rebuilt from its data file
     exactly as training built it."""
     pairs, report = load_pairs(path, config.data_format, config.encoding or None)
-    return prepare(pairs, config, report, vocabularies)
+    return prepare(pairs, config, report, vocabularies, tokenizers)
 
 
-def validation_split(path, config, vocabularies):
+def validation_split(path, config, vocabularies, tokenizers=None):
     """The validation Split of a run's data file, rebuilt exactly as training split it."""
-    return prepared_data(path, config, vocabularies).validation
+    return prepared_data(path, config, vocabularies, tokenizers).validation
 
 
-def _tokenize_and_filter(pairs, config, report):
-    """[(input, target, input_tokens, target_tokens)] for the first num_samples pairs that fit."""
+def _tokenize_and_filter(pairs, config, report, tokenizers):
+    """[(input, target, input_tokens, target_tokens)] for the first num_samples pairs that
+    fit (0: all of them)."""
     kept = []
+    source_tokenizer, target_tokenizer = tokenizers
     for source_text, target_text in pairs:
-        source = tokenize(source_text, config.level, config.lowercase)
-        target = tokenize(target_text, config.level, config.lowercase)
+        source = source_tokenizer.tokenize(source_text)
+        target = target_tokenizer.tokenize(target_text)
         if not source or not target:
             report.add_filtered("pairs with no tokens")
         elif config.max_input_length and len(source) > config.max_input_length:

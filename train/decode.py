@@ -5,7 +5,6 @@ ONNX export is checked against."""
 import numpy as np
 
 from runtime.greedy import Backend, greedy_decode
-from runtime.tokenize import detokenize, tokenize
 from runtime.vocabulary import pad_sequences, source_lengths
 
 
@@ -30,9 +29,11 @@ def keras_backend(encoder, decoder_step):
     return Backend(encode, step, outputs)
 
 
-def translate(encoder, decoder_step, texts, config, source_vocab, target_vocab, max_length):
-    """Texts -> decoded texts, tokenized and detokenized as the run's config says."""
-    sources = [source_vocab.encode(tokenize(t, config.level, config.lowercase)) for t in texts]
+def translate(encoder, decoder_step, texts, vocabularies, tokenizers, max_length):
+    """Texts -> decoded texts. vocabularies, tokenizers: the run's (source, target) pairs
+    (RunDir.load_vocabularies(), RunDir.load_tokenizers(config))."""
+    (source_vocab, target_vocab), (source_tokenizer, target_tokenizer) = vocabularies, tokenizers
+    sources = [source_vocab.encode(source_tokenizer.tokenize(t)) for t in texts]
     backend = keras_backend(encoder, decoder_step)
     outputs = greedy_decode(backend, pad_sequences(sources), max_length)
-    return [detokenize(target_vocab.decode(ids), config.level) for ids in outputs]
+    return [target_tokenizer.detokenize(target_vocab.decode(ids)) for ids in outputs]

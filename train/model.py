@@ -28,6 +28,10 @@ ENCODER_LSTM = "encoder_lstm"
 DECODER_EMBEDDING = "decoder_embedding"
 DECODER_LSTM = "decoder_lstm"
 DECODER_SOFTMAX = "decoder_softmax"
+# Dropout layers (training only: the inference models are built without them).
+ENCODER_EMBEDDING_DROPOUT = "encoder_embedding_dropout"
+DECODER_EMBEDDING_DROPOUT = "decoder_embedding_dropout"
+OUTPUT_DROPOUT = "output_dropout"
 # Inputs of the single-step decoder model.
 STEP_TOKEN = "decoder_token"
 STEP_STATE_H = "decoder_state_h"
@@ -39,27 +43,39 @@ STEP_SOURCE_LENGTHS = "source_lengths"    # with attention: (batch,) real tokens
 def build_training_model(config, source_vocab_size, target_vocab_size):
     encoder_tokens = keras.Input(shape=(None,), dtype="int32", name=ENCODER_TOKENS)
     decoder_tokens = keras.Input(shape=(None,), dtype="int32", name=DECODER_TOKENS)
-    embedded_source = _embedding(config, source_vocab_size, ENCODER_EMBEDDING,
-                                 mask=True)(encoder_tokens)
+    embedded_source = _dropout(config.embedding_dropout, ENCODER_EMBEDDING_DROPOUT)(
+        _embedding(config, source_vocab_size, ENCODER_EMBEDDING, mask=True)(encoder_tokens))
     with_attention = config.attention != "none"
-    encoder_outputs, state_h, state_c = keras.layers.LSTM(
-        config.latent_dim, return_sequences=with_attention, return_state=True,
-        name=ENCODER_LSTM)(embedded_source)
-    embedded_target = _embedding(config, target_vocab_size, DECODER_EMBEDDING,
-                                 mask=False)(decoder_tokens)
-    decoder_outputs, _, _ = keras.layers.LSTM(
-        config.latent_dim, return_sequences=True, return_state=True, name=DECODER_LSTM,
-    )(embedded_target, initial_state=[state_h, state_c])
+    encoder_outputs, state_h, state_c = _lstm(config, ENCODER_LSTM, with_attention)(
+        embedded_source)
+    embedded_target = _dropout(config.embedding_dropout, DECODER_EMBEDDING_DROPOUT)(
+        _embedding(config, target_vocab_size, DECODER_EMBEDDING, mask=False)(decoder_tokens))
+    decoder_outputs, _, _ = _lstm(config, DECODER_LSTM, True)(
+        embedded_target, initial_state=[state_h, state_c])
     if with_attention:
-        new_layers = attention_layers(config.attention, config.latent_dim)
+        new_layers = attention_layers(config.attention, config.latent_dim,
+                                      config.combine_dim or config.latent_dim)
+    # (Without attention, combine_dim is unused: the LSTM's output feeds the output layer.)
         decoder_outputs, _ = attend(new_layers.__getitem__, config.attention, decoder_outputs,
                                     encoder_outputs)
+    decoder_outputs = _dropout(config.output_dropout, OUTPUT_DROPOUT)(decoder_outputs)
     probabilities = keras.layers.Dense(
         target_vocab_size, activation="softmax", name=DECODER_SOFTMAX)(decoder_outputs)
     model = keras.Model([encoder_tokens, decoder_tokens], probabilities, name="seq2seq")
     model.compile(optimizer=_optimizer(config), loss=masked_sparse_crossentropy,
                   metrics=[masked_accuracy])
     return model
+
+
+def _lstm(config, name, return_sequences):
+    return keras.layers.LSTM(config.latent_dim, return_sequences=return_sequences,
+                             return_state=True, dropout=config.lstm_dropout,
+                             recurrent_dropout=config.recurrent_dropout, name=name)
+
+
+def _dropout(rate, name):
+    """A named Dropout layer, or the identity when rate is 0 (no layer in the model)."""
+    return keras.layers.Dropout(rate, name=name) if rate else (lambda x: x)
 
 
 def _embedding(config, vocab_size, name, mask):

@@ -4,6 +4,8 @@ RUN_DIR/
     config.json          options, data figures (vocab sizes, max lengths), versions
     source_vocab.json    JSON list, position = id
     target_vocab.json
+    source_subword.model, target_subword.model  (subword level) the SentencePiece models,
+                         whose SHA-256 config.json records
     model.keras          the best model so far (by validation loss)
     history.json         per-epoch metrics, training and validation
     training_curve.png
@@ -19,14 +21,20 @@ import json
 import os
 import platform
 
-from runtime.atomic import write_json_atomic
+from runtime.atomic import atomic_path, write_json_atomic
+from runtime.errors import TokenizationError
+from runtime.tokenize import Tokenizer
 from runtime.vocabulary import Vocabulary
+from train import subword
 from train.config import from_dict, identity_changes
 from train.errors import ConfigError, RunDirError
 
 CONFIG = "config.json"
 SOURCE_VOCAB = "source_vocab.json"
 TARGET_VOCAB = "target_vocab.json"
+SOURCE_SUBWORD = "source_subword.model"
+TARGET_SUBWORD = "target_subword.model"
+SUBWORD_MODELS = (SOURCE_SUBWORD, TARGET_SUBWORD)
 MODEL = "model.keras"
 HISTORY = "history.json"
 CURVE = "training_curve.png"
@@ -34,7 +42,7 @@ CHECKPOINTS = "checkpoints"
 LOCK = ".lock"
 FORMAT_VERSION = 1
 # What a run killed before writing config.json can have left: vocabularies, temporaries.
-_EARLY_ENTRIES = {SOURCE_VOCAB, TARGET_VOCAB, LOCK}
+_EARLY_ENTRIES = {SOURCE_VOCAB, TARGET_VOCAB, *SUBWORD_MODELS, LOCK}
 
 
 class RunDir:
@@ -108,11 +116,15 @@ class RunDir:
             raise RunDirError(f"{self.file(name)} is unreadable or damaged ({error})") from None
 
     def write_config(self, config, data_path, data_stats, versions):
+        """Written last when a run starts: it records the SHA-256 of the subword models
+        saved before it."""
         write_json_atomic(self.file(CONFIG), {
             "format_version": FORMAT_VERSION,
             "config": dataclasses.asdict(config),
             "data": {"path": os.path.abspath(data_path), "sha256": file_sha256(data_path),
                      **data_stats},
+            "subword_models": {name: file_sha256(self.file(name)) for name in SUBWORD_MODELS
+                               if config.level == "subword"},
             "versions": {"python": platform.python_version(), **versions},
         })
 
@@ -128,6 +140,38 @@ class RunDir:
 
     def load_vocabularies(self):
         return Vocabulary.load(self.file(SOURCE_VOCAB)), Vocabulary.load(self.file(TARGET_VOCAB))
+
+    def save_subword_models(self, models):
+        """(source, target) .model bytes (none below subword level), each atomically."""
+        for name, content in zip(SUBWORD_MODELS, models):
+            with atomic_path(self.file(name), suffix=".model") as temporary:
+                with open(temporary, "wb") as f:
+                    f.write(content)
+
+    def load_tokenizers(self, config):
+        """(source, target) Tokenizers; at subword level from the run's models, checked
+        against the SHA-256 config.json recorded."""
+        if config.level != "subword":
+            return (Tokenizer(config.level, config.lowercase),) * 2
+        recorded = self.read_metadata().get("subword_models") or {}
+        return tuple(self._subword_tokenizer(name, recorded.get(name), config.lowercase)
+                     for name in SUBWORD_MODELS)
+
+    def _subword_tokenizer(self, name, digest, lowercase):
+        path = self.file(name)
+        try:
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError as error:
+            raise RunDirError(f"{path}: the run's subword model is unreadable "
+                              f"({error.strerror or error})") from None
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise RunDirError(f"{path}: SHA-256 differs from the one {self.file(CONFIG)} "
+                              f"recorded (the file was changed or damaged after training)")
+        try:
+            return subword.tokenizer(content, lowercase, path)
+        except TokenizationError as error:
+            raise RunDirError(str(error)) from None
 
 
 def file_sha256(path):

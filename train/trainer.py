@@ -41,12 +41,14 @@ def train(config, out_dir, verbose="auto", log=None):
     resuming = run.exists()
     if resuming:
         run.check_same_data(data_path)
-    data = prepare(pairs, config, report, run.load_vocabularies() if resuming else None)
+    saved = (run.load_vocabularies(), run.load_tokenizers(config)) if resuming else (None, None)
+    data = prepare(pairs, config, report, *saved)
     log(f"data: {report.summary()}")
     log(f"data: {len(data.train)} training and {len(data.validation)} validation pairs; "
         f"vocabularies {len(data.source_vocab)} -> {len(data.target_vocab)} tokens")
     with run.locked():
         if not resuming:
+            run.save_subword_models(data.subword_models)
             run.save_vocabularies(data.source_vocab, data.target_vocab)
             run.write_config(config, data_path, data.stats(), _versions())
         state, resumed_from = _fit(run, config, data, verbose, log)

@@ -25,7 +25,7 @@ LENGTHS = [6, 1, 3, 5, 2, 6, 4]  # one padded batch, right-padded with PAD_ID (0
 def inference_models(embedding_dim=8, attention="none"):
     """(encoder, decoder_step) with random N(0, 0.5) weights (untrained models' outputs
     barely depend on the input); a one-hot embedding stays the identity."""
-    config = make_config(level="word", embedding_dim=embedding_dim, latent_dim=UNITS,
+    config = make_config("word", level="word", embedding_dim=embedding_dim, latent_dim=UNITS,
                          attention=attention)
     model = build_training_model(config, SOURCE_VOCAB, TARGET_VOCAB)
     rng = np.random.default_rng(0)

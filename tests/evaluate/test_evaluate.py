@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from evaluate import EvaluationError, evaluate_export, score
+from evaluate.evaluator import summary
 from runtime import Translator
 from tests.conftest import ROOT
 from train.run_dir import RunDir
@@ -103,3 +104,12 @@ def test_cli_errors_are_one_line(exports, args, message):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_subword_export_is_scored_in_total_and_by_source_length(exports):
+    report = evaluate_export(exports["subword-bahdanau"][0])
+    assert report["model"]["level"] == "subword"
+    buckets = report["by_source_length"]
+    assert list(buckets) == ["1-4", "5-9", "10+"]
+    assert sum(b["pairs"] for b in buckets.values()) == report["pairs"]
+    assert "words: BLEU" in summary(report)

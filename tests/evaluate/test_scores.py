@@ -36,3 +36,16 @@ def test_mismatched_or_empty_inputs_are_errors():
         score(["a"], ["a", "b"])
     with pytest.raises(ValueError, match="at least one"):
         score([], [])
+
+
+def test_scores_by_source_length_bucket():
+    from evaluate.scores import bucket_of, score_by_length
+
+    assert [bucket_of(s) for s in ("Go.", "I see a big red dog.", " ".join("w" * 1 for _ in range(12)))] \
+        == ["1-4", "5-9", "10+"]
+    sources = ["Go.", "Run!", "I see a big red dog."]
+    buckets = score_by_length(sources, ["Va !", "x", "Je vois un gros chien rouge."],
+                              ["Va !", "Cours !", "Je vois un gros chien rouge."])
+    assert buckets["1-4"]["pairs"] == 2 and buckets["1-4"]["exact_match"] == 50.0
+    assert buckets["5-9"] == {"pairs": 1, "bleu": 100.0, "chrf": 100.0, "exact_match": 100.0}
+    assert buckets["10+"] == {"pairs": 0, "bleu": None, "chrf": None, "exact_match": None}

@@ -20,17 +20,18 @@ KINDS = list(LEVEL_AND_ATTENTION)  # char and word, each attention kind
 @pytest.mark.parametrize("kind", KINDS)
 def test_export_directory_and_manifest(exports, kind):
     folder, manifest, _ = exports[kind]
+    subword = list(names.SUBWORD_MODELS.values()) if kind.startswith("subword") else []
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [names.MANIFEST_FILE, names.ENCODER_FILE, names.DECODER_FILE, "decoder_greedy.onnx",
          "decoder_top_k.onnx", names.SOURCE_VOCAB_FILE, names.TARGET_VOCAB_FILE,
-         names.PARITY_FILE])
+         names.PARITY_FILE, *subword])
     loaded = Manifest.from_json((folder / names.MANIFEST_FILE).read_text())
     assert loaded == manifest
     level, attention = LEVEL_AND_ATTENTION[kind]
     assert loaded.tokenization["level"] == level and loaded.attention == attention
     assert loaded.tokenization["special_tokens"] == {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}
     assert loaded.model["state_size"] == 16 and loaded.opset == 17
-    assert loaded.format_version == 4 and loaded.precision == "float32" and loaded.shortlist is None
+    assert loaded.format_version == 5 and loaded.precision == "float32" and loaded.shortlist is None
     assert set(loaded.versions) >= {"keras", "tensorflow", "tf2onnx", "onnx", "onnxruntime"}
     assert loaded.training["config"]["level"] == level and loaded.max_source_length > 0
 
@@ -135,10 +136,15 @@ def test_a_concurrent_export_into_the_same_folder_is_refused(runs, tmp_path):
     (lambda run: (run / "model.keras").write_bytes(b"not a zip"), "model.keras cannot be loaded"),
     (lambda run: (run / "history.json").unlink(), "has no history.json yet"),
     (lambda run: (run / "target_vocab.json").write_text("[1]"), "list of strings"),
+    (lambda run: (run / "source_subword.model").write_bytes(b"x"),
+     "source_subword.model: SHA-256 differs from the one .*config.json recorded"),
+    (lambda run: (run / "target_subword.model").unlink(),
+     "target_subword.model: the run's subword model is unreadable"),
 ])
 def test_a_damaged_run_is_a_clear_error_before_any_work(runs, tmp_path, damage, message):
     run = tmp_path / "run"
-    shutil.copytree(runs["char"], run)
+    subword = "subword" in message
+    shutil.copytree(runs["subword-bahdanau" if subword else "char"], run)
     damage(run)
     with pytest.raises(ValueError, match=message):
         export_run(run, tmp_path / "out", log=lambda line: None)

@@ -14,6 +14,7 @@ from tests.conftest import ATTENTION_KINDS, KINDS, ROOT
 TEXTS = {"word": ["the cat .", "a big red dog sees the small blue cat .", "dog .", "",
                   "the zebra likes a cat ."],
          "char": ["abc", "hello world", "x", "", "a much longer input line"]}
+TEXTS["subword"] = TEXTS["word"]  # the subword kind trains on the word pairs
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from tests.conftest import KINDS, ROOT
 TEXTS = {"word": ["the cat .", "a big red dog sees the small blue cat .", "dog .", "",
                   "the zebra likes a cat .", "blue blue blue ."],
          "char": ["abc", "hgfedcba", "x", "", "abcabc", "hhh"]}
+TEXTS["subword"] = TEXTS["word"]  # the subword kind trains on the word pairs
 
 
 @pytest.fixture(scope="module")

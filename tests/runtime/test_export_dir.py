@@ -32,10 +32,14 @@ def test_edited_vocabulary_is_a_hash_mismatch(export_copy):
 
 
 def as_format(version):
-    """An edit that makes a format 4 export's manifest one of an older format, which has only
-    encoder.onnx and decoder.onnx (the lean graphs' files stay, unlisted and unused)."""
+    """An edit that makes a format 5 export's manifest one of an older format: 4 has no
+    model.output_size, and 2 and 3 have only encoder.onnx and decoder.onnx (the lean graphs'
+    files stay, unlisted and unused)."""
     def edit(manifest):
         manifest["format_version"] = version
+        del manifest["model"]["output_size"]
+        if version == 4:
+            return
         if version == 2:
             del manifest["model"]["attention"]
         del manifest["precision"], manifest["shortlist"]
@@ -44,13 +48,14 @@ def as_format(version):
     return edit
 
 
-@pytest.mark.parametrize("version", [2, 3])
+@pytest.mark.parametrize("version", [2, 3, 4])
 def test_an_older_export_still_loads_and_translates(exports, export_copy, version):
     from runtime import Decoding
 
     edit_manifest(export_copy, as_format(version))
     old, new = Translator.load(export_copy), Translator.load(exports["char"][0])
-    assert old.manifest.attention == "none" and set(old.sessions) == {"encoder", "decoder"}
+    assert old.manifest.attention == "none"
+    assert set(old.sessions) == ({"encoder", "decoder"} if version < 4 else set(new.sessions))
     assert old.translate("abc") == new.translate("abc")
     beam = Decoding("beam", beam_width=3, n_best=2)  # top-k on the host, from probabilities
     older, newer = (t.translate_detailed(["abc", "ba"], decoding=beam) for t in (old, new))
@@ -149,7 +154,7 @@ def test_a_graph_with_external_data_is_refused(export_copy, monkeypatch):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda m: m["tokenization"].update(level="bpe"), "level 'char' or 'word'"),
+    (lambda m: m["tokenization"].update(level="bpe"), "a level in \\('char', 'word', 'subword'\\)"),
     (lambda m: m["tokenization"].update(lowercase="no"), "boolean lowercase"),
     (lambda m: m.update(max_target_length="14"), "must be positive integers"),
     (lambda m: m.update(model=[]), "positive integer state_size"),
@@ -161,3 +166,52 @@ def test_malformed_manifest_values_are_manifest_errors(export_copy, change, mess
     edit_manifest(export_copy, change)
     with pytest.raises(ManifestError, match=message):
         Translator.load(export_copy)
+
+
+@pytest.fixture
+def subword_copy(exports, tmp_path):
+    folder = tmp_path / "subword"
+    shutil.copytree(exports["subword-bahdanau"][0], folder)
+    return folder
+
+
+@pytest.mark.parametrize("name", [names.SOURCE_SUBWORD_FILE, names.TARGET_SUBWORD_FILE])
+def test_a_damaged_subword_model_is_a_hash_mismatch(subword_copy, name):
+    path = subword_copy / name
+    path.write_bytes(path.read_bytes()[:-1] + b"x")
+    with pytest.raises(ExportLoadError, match=f"{name}: SHA-256 .* differs from the manifest"):
+        Translator.load(subword_copy)
+
+
+def test_a_missing_subword_model_is_named(subword_copy):
+    (subword_copy / names.SOURCE_SUBWORD_FILE).unlink()
+    with pytest.raises(ExportLoadError, match="source_subword.model: unreadable"):
+        Translator.load(subword_copy)
+
+
+def test_a_subword_model_whose_pieces_are_not_the_vocabulary_is_refused(subword_copy):
+    """Both files rehashed (edited by hand): the model of the other side does not fit."""
+    source, target = (subword_copy / n for n in (names.SOURCE_SUBWORD_FILE,
+                                                 names.TARGET_SUBWORD_FILE))
+    source.write_bytes(target.read_bytes())
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    edit_manifest(subword_copy, lambda m: m["files"].update({source.name: digest}))
+    with pytest.raises(ExportLoadError, match="source_subword.model: its \\d+ pieces are not "
+                                              "the \\d+ tokens of the source vocabulary"):
+        Translator.load(subword_copy)
+
+
+def test_a_subword_export_without_sentencepiece_says_what_to_install(subword_copy, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sentencepiece", None)  # import fails as if absent
+    with pytest.raises(ExportLoadError, match="needs the sentencepiece package, which is not "
+                                              "installed: pip install sentencepiece"):
+        Translator.load(subword_copy)
+
+
+def test_a_char_export_never_imports_sentencepiece(export_copy, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sentencepiece", None)
+    assert Translator.load(export_copy).translate("abc") is not None

@@ -11,12 +11,20 @@ SHORTLIST = {"file": names.SHORTLIST_FILE, "output_layer": names.SHORTLIST_OUTPU
              "frequent": 5, "per_source_token": 3}
 
 
-def example(attention="none", version=FORMAT_VERSION, shortlist=False):
-    io = graph_io(8, 20, attention, version, shortlist)
+def example(attention="none", version=FORMAT_VERSION, shortlist=False, level="char",
+            output_size=None):
+    io = graph_io(8, 20, attention, version, shortlist, output_size=output_size)
     model = {"state_size": 8, "source_vocab_size": 10, "target_vocab_size": 20}
     if version >= 3:
         model["attention"] = attention
+    if version >= 5:
+        model["output_size"] = output_size or 8
     files = {names.GRAPH_FILES[g]: "0" * 64 for g in io}
+    tokenization = {"level": level, "lowercase": False,
+                    "special_tokens": {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}}
+    if level == "subword":
+        tokenization["subword_models"] = dict(names.SUBWORD_MODELS)
+        files.update({name: "0" * 64 for name in names.SUBWORD_MODELS.values()})
     if shortlist:
         files.update({names.SHORTLIST_FILE: "0" * 64, names.SHORTLIST_OUTPUT_FILE: "0" * 64})
     extra = {} if version < 4 else {"precision": "float32", "shortlist": SHORTLIST if shortlist
@@ -24,8 +32,7 @@ def example(attention="none", version=FORMAT_VERSION, shortlist=False):
     return Manifest(
         format_version=version,
         model=model,
-        tokenization={"level": "char", "lowercase": False,
-                      "special_tokens": {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}},
+        tokenization=tokenization,
         max_source_length=5, max_target_length=6,
         graphs={g: {"file": names.GRAPH_FILES[g], "inputs": [s.to_dict() for s in io[g]["inputs"]],
                     "outputs": [s.to_dict() for s in io[g]["outputs"]]} for g in io},
@@ -42,7 +49,7 @@ def test_round_trip_and_specs():
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 5 is not supported.*"
+    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 6 is not supported.*"
                                                             "upgrade this runtime"),
     (lambda d: d.update(format_version=1), "format version 1 is not supported"),
     (lambda d: d["model"].update(attention="transformer"), "model.attention 'transformer' is not"),
@@ -61,6 +68,8 @@ def test_round_trip_and_specs():
                                                      "\\[.*'encoder_outputs'\\]"),
     (lambda d: d.pop("files"), "missing \\['files'\\]"),
     (lambda d: d.update(extra=1), "unknown \\['extra'\\]"),
+    (lambda d: d["model"].pop("output_size"), "model.output_size must be a positive integer"),
+    (lambda d: d["tokenization"].update(level="bpe"), "tokenization must give a level in"),
 ])
 def test_refuses_other_formats(edit, message):
     values = json.loads(example().to_json())
@@ -109,3 +118,38 @@ def test_refuses_non_json():
         Manifest.from_json("{")
     with pytest.raises(ManifestError, match="expected a JSON object"):
         Manifest.from_json("[]")
+
+
+def test_a_subword_manifest_names_and_hashes_its_sentencepiece_models():
+    manifest = Manifest.from_json(example(level="subword").to_json())
+    assert manifest.tokenization["subword_models"] == {
+        "source": "source_subword.model", "target": "target_subword.model"}
+    assert set(names.SUBWORD_MODELS.values()) <= set(manifest.files)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["files"].pop("target_subword.model"), "target_subword.model has no hash"),
+    (lambda d: d["tokenization"].pop("subword_models"), "subword_models must be"),
+    (lambda d: d["tokenization"].update(subword_models={"source": "../x.model",
+                                                        "target": "y.model"}),
+     "subword_models must be"),
+    (lambda d: (d.update(format_version=4), d["model"].pop("output_size")),
+     "the subword level needs format 5"),
+])
+def test_refuses_subword_manifests_without_their_models(edit, message):
+    values = json.loads(example(level="subword").to_json())
+    edit(values)
+    with pytest.raises(ManifestError, match=message):
+        Manifest.from_json(json.dumps(values))
+
+
+def test_a_narrower_output_layer_input_shapes_the_shortlist_kernel():
+    manifest = Manifest.from_json(example("bahdanau", shortlist=True, output_size=4).to_json())
+    assert manifest.output_size == 4 and manifest.model["state_size"] == 8
+    inputs, _ = manifest.io_specs("decoder_greedy_shortlist")
+    kernel = next(s for s in inputs if s.name == names.CANDIDATE_KERNEL)
+    assert kernel.shape == ("candidates", 4)
+
+
+def test_version_4_manifests_read_as_output_size_equal_to_state_size():
+    assert Manifest.from_json(example(version=4).to_json()).output_size == 8

@@ -29,10 +29,13 @@ FUZZ = settings(max_examples=300, deadline=None,
 
 @pytest.fixture(scope="module")
 def translators(exports):
-    return {kind: Translator.load(exports[kind][0]) for kind in ("char", "word")}
+    return {kind: Translator.load(exports[kind][0]) for kind in HOSTILE_KINDS}
 
 
-@pytest.mark.parametrize("kind", ["char", "word"])
+HOSTILE_KINDS = ["char", "word", "subword-bahdanau"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE_KINDS)
 @FUZZ
 @given(text=HOSTILE)
 def test_any_text_gives_a_bounded_output(translators, kind, text):
@@ -44,7 +47,7 @@ def test_any_text_gives_a_bounded_output(translators, kind, text):
         assert result.text == ""
 
 
-@pytest.mark.parametrize("kind", ["char", "word"])
+@pytest.mark.parametrize("kind", HOSTILE_KINDS)
 @FUZZ
 @given(texts=st.lists(HOSTILE, max_size=12))
 def test_strict_policies_raise_only_input_error(translators, exports, kind, texts):

@@ -24,8 +24,8 @@ def test_matches_keras_greedy_decoding(runs, word):
 
     run = RunDir(runs["word"])
     encoder, decoder_step = build_inference_models(load_best_model(run.path))
-    expected = translate(encoder, decoder_step, TEXTS, run.read_config(),
-                         *run.load_vocabularies(), word.manifest.max_target_length)
+    expected = translate(encoder, decoder_step, TEXTS, run.load_vocabularies(),
+                         run.load_tokenizers(run.read_config()), word.manifest.max_target_length)
     assert word.translate_batch(TEXTS) == expected
 
 
@@ -147,3 +147,47 @@ def test_char_model(exports):
     char = Translator.load(exports["char"][0])
     assert isinstance(char.translate("abc"), str)
     assert char.translate_batch(["abc", "dcba"]) == [char.translate("abc"), char.translate("dcba")]
+
+
+@pytest.fixture(scope="module")
+def subword(exports):
+    return Translator.load(exports["subword-bahdanau"][0])
+
+
+def test_subword_export_matches_keras_greedy_decoding(runs, subword):
+    from train.decode import translate
+    from train.model import build_inference_models
+    from train.run_dir import RunDir
+    from train.trainer import load_best_model
+
+    run = RunDir(runs["subword-bahdanau"])
+    encoder, decoder_step = build_inference_models(load_best_model(run.path))
+    expected = translate(encoder, decoder_step, TEXTS, run.load_vocabularies(),
+                         run.load_tokenizers(run.read_config()),
+                         subword.manifest.max_target_length)
+    assert subword.translate_batch(TEXTS) == expected
+
+
+def test_subword_input_has_no_unknown_tokens_and_shows_its_pieces(subword):
+    result = subword.translate_detailed(["the zebra sees a cat ."], attention=True)[0]
+    assert result.unknown == () and "<unk>" not in result.source_tokens
+    assert result.source_tokens[0].startswith("▁")  # SentencePiece's word-start mark
+    assert result.attention.shape == (len(result.tokens), len(result.source_tokens))
+
+
+def test_subword_input_policies(exports):
+    strict = Translator.load(exports["subword-bahdanau"][0], unknown="error", too_long="error")
+    assert isinstance(strict.translate("the qzx cat ."), str)  # nothing is ever unknown
+    with pytest.raises(InputError, match="exceeds max_input_length"):
+        strict.translate("the cat sees a dog . " * 20)
+    cut = Translator.load(exports["subword-bahdanau"][0], max_input_length=3)
+    assert cut.translate_detailed(["the big red cat sees a dog ."])[0].truncated
+
+
+def test_subword_beam_search_and_sampling(subword):
+    from runtime import Decoding
+
+    beam = subword.translate_detailed(TEXTS[:4], decoding=Decoding("beam", beam_width=3, n_best=2))
+    assert all(len(t.n_best) == 2 and t.score is not None for t in beam)
+    sampled = subword.translate_batch(TEXTS[:4], decoding=Decoding("sample", seed=3))
+    assert sampled == subword.translate_batch(TEXTS[:4], decoding=Decoding("sample", seed=3))

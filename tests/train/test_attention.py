@@ -14,7 +14,7 @@ KINDS = ("luong", "luong-dot", "bahdanau")
 
 
 def tiny_model(attention, level="word"):
-    config = make_config(level=level, attention=attention, embedding_dim=8, latent_dim=16)
+    config = make_config("word", level=level, attention=attention, embedding_dim=8, latent_dim=16)
     return build_training_model(config, 20, 30)
 
 
@@ -64,4 +64,4 @@ def test_a_model_without_attention_keeps_the_keras_io_interfaces():
 
 def test_unknown_attention_is_a_config_error():
     with pytest.raises(ConfigError, match="attention must be one of"):
-        make_config(attention="transformer")
+        make_config("word", attention="transformer")

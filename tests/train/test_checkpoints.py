@@ -66,7 +66,7 @@ def test_damaged_state_is_a_clear_error(tmp_path):
 ])
 def test_stop_reasons(tmp_path, options, losses, reason):
     state = TrainingState()
-    callback = EpochEnd(make_config(**options), CheckpointStore(str(tmp_path)), state, None,
+    callback = EpochEnd(make_config("word", **options), CheckpointStore(str(tmp_path)), state, None,
                         publish=lambda state, checkpoint: None)
     model = FakeModel("w")
     model.stop_training = False
@@ -84,7 +84,7 @@ def test_time_budget_stops_before_an_epoch_that_would_overrun(tmp_path, monkeypa
     now = [0.0]
     monkeypatch.setattr(callbacks.time, "monotonic", lambda: now[0])
     state = TrainingState()
-    callback = EpochEnd(make_config(epochs=9, time_budget_minutes=1.0),
+    callback = EpochEnd(make_config("word", epochs=9, time_budget_minutes=1.0),
                         CheckpointStore(str(tmp_path)), state, None, lambda *a: None)
     model = FakeModel("w")
     model.stop_training = False

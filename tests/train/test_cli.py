@@ -12,13 +12,13 @@ from tests.conftest import ROOT
 from tests.train.synthetic import reversal_pairs, write_pairs
 from train import run_dir as files
 
-TINY = ["--level", "char", "--no-lowercase", "--embedding-dim", "8", "--latent-dim", "32",
+TINY = ["--preset", "word", "--level", "char", "--no-lowercase", "--embedding-dim", "8", "--latent-dim", "32",
         "--batch-size", "32", "--patience", "0", "--samples", "2", "--quiet"]
 
 
-def run_cli(*args, timeout=300):
+def run_cli(*args, timeout=300, env=None):
     return subprocess.run([sys.executable, "-m", "train", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
 
 
 def one_line_error(result):
@@ -100,3 +100,42 @@ def test_kill_9_mid_training_then_rerun_resumes_from_last_completed_epoch(tmp_pa
     assert final["epochs"] == 6 and len(final["history"]["loss"]) == 6
     assert final["history"]["loss"][:completed] == saved["history"]["loss"]
     assert "sample outputs" in result.stdout
+
+
+SUBWORD = ["--level", "subword", "--subword-vocab-size", "290", "--embedding-dim", "8",
+           "--latent-dim", "16", "--epochs", "1", "--samples", "1", "--quiet"]
+
+
+def french_pairs(tmp_path):
+    return write_pairs(tmp_path / "pairs.txt", [
+        (f"the {w} cat sees {i} dogs.", f"le chat {w} voit {i} chiens\u202f!")
+        for i in range(60) for w in ("big", "small", "red")])
+
+
+def test_subword_without_sentencepiece_is_one_line(tmp_path):
+    import os
+
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sentencepiece.py").write_text("raise ImportError('no sentencepiece here')\n")
+    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    error = one_line_error(run_cli("--data", str(french_pairs(tmp_path)), "--out",
+                                   str(tmp_path / "r"), *SUBWORD, env=env))
+    assert "--level subword needs the sentencepiece package, which is not installed" in error
+    assert "pip install sentencepiece" in error
+
+
+def test_subword_vocabulary_too_large_for_the_data_is_one_line(tmp_path):
+    error = one_line_error(run_cli("--data", str(french_pairs(tmp_path)), "--out",
+                                   str(tmp_path / "r"), *SUBWORD, "--subword-vocab-size", "9000"))
+    assert "subword_vocab_size 9000 is too large for the source side" in error
+
+
+def test_a_damaged_subword_model_stops_a_resume_in_one_line(tmp_path):
+    data, out = french_pairs(tmp_path), tmp_path / "r"
+    first = run_cli("--data", str(data), "--out", str(out), *SUBWORD)
+    assert first.returncode == 0, first.stderr
+    (out / files.TARGET_SUBWORD).write_bytes(b"damaged")
+    error = one_line_error(run_cli("--data", str(data), "--out", str(out), *SUBWORD,
+                                   "--epochs", "2"))
+    assert "target_subword.model: SHA-256 differs from the one" in error

@@ -20,7 +20,12 @@ def test_explicit_options_override_the_preset():
     ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
     ({"level": "byte"}, "level must be one of"),
     ({"max_vocab_size": 3}, "max_vocab_size must exceed the 4 reserved tokens"),
-    ({"num_samples": 1}, "num_samples must be >= 2"),
+    ({"num_samples": 1}, "num_samples must be 0 \\(all pairs\\) or >= 2"),
+    ({"subword_vocab_size": 100}, "subword_vocab_size must be >= 264"),
+    ({"subword_algorithm": "wordpiece"}, "subword_algorithm must be one of"),
+    ({"embedding_dropout": 1.0}, "embedding_dropout must be in \\[0, 1\\), got 1.0"),
+    ({"recurrent_dropout": -0.1}, "recurrent_dropout must be in \\[0, 1\\)"),
+    ({"combine_dim": 64, "attention": "none"}, "combine_dim 64 needs --attention"),
     ({"bogus": 1}, "unknown options: \\['bogus'\\]"),
     ({"encoding": "klingon"}, "encoding 'klingon' is not a known text encoding"),
 ])
@@ -38,4 +43,23 @@ def test_schedule_changes_do_not_count_as_another_run():
     saved = make_config("default")
     assert identity_changes(saved, make_config("default", epochs=99, patience=9)) == []
     assert identity_changes(saved, make_config("default", latent_dim=8)) == [("latent_dim", 256, 8)]
-    assert set(PRESETS) == {"default", "keras-io"}
+    assert set(PRESETS) == {"default", "keras-io", "word"}
+
+
+def test_the_default_preset_is_subword_with_attention_over_every_pair():
+    config = make_config()
+    assert (config.level, config.attention, config.num_samples, config.val_split,
+            config.max_input_length, config.max_target_length) == (
+        "subword", "bahdanau", 0, "random", 0, 0)
+    assert config.time_budget_minutes > 0  # make demo fits its time
+
+
+@pytest.mark.parametrize("preset", ["keras-io", "word"])
+def test_the_other_presets_keep_their_models(preset):
+    """They name every option the default preset changed, so they stay what they were."""
+    config = make_config(preset)
+    assert config.attention == "none" and config.combine_dim == 0
+    assert (config.embedding_dropout, config.lstm_dropout, config.recurrent_dropout,
+            config.output_dropout) == (0, 0, 0, 0)
+    assert config.level == {"keras-io": "char", "word": "word"}[preset]
+    assert config.num_samples == {"keras-io": 10000, "word": 20000}[preset]

@@ -12,7 +12,7 @@ from train.model import build_inference_models, build_training_model
 @pytest.fixture(scope="module", params=[0, 8], ids=["one-hot", "embedding"])
 def model(request):
     keras.utils.set_random_seed(0)
-    config = make_config(level="char", embedding_dim=request.param, latent_dim=16)
+    config = make_config("word", level="char", embedding_dim=request.param, latent_dim=16)
     return build_training_model(config, source_vocab_size=11, target_vocab_size=13)
 
 
@@ -23,7 +23,7 @@ def test_every_layer_and_input_is_named(model):
 
 
 def test_one_hot_embedding_is_a_frozen_identity():
-    config = make_config(level="char", embedding_dim=0, latent_dim=4)
+    config = make_config("word", level="char", embedding_dim=0, latent_dim=4)
     model = build_training_model(config, 6, 7)
     embedding = model.get_layer(names.ENCODER_EMBEDDING)
     assert not embedding.trainable
@@ -70,3 +70,43 @@ def test_a_model_with_other_layer_names_is_refused_by_name():
     foreign = keras.Model([encoder_inputs, decoder_inputs], keras.layers.Dense(5)(decoded))
     with pytest.raises(ValueError, match=names.ENCODER_LSTM):
         build_inference_models(foreign)
+
+
+REGULARISED = dict(level="subword", attention="bahdanau", embedding_dim=8, latent_dim=16,
+                   combine_dim=6, embedding_dropout=0.3, lstm_dropout=0.2,
+                   recurrent_dropout=0.2, output_dropout=0.3)
+
+
+def test_dropout_is_in_the_training_model_only():
+    model = build_training_model(make_config(**REGULARISED), 11, 13)
+    dropouts = {names.ENCODER_EMBEDDING_DROPOUT, names.DECODER_EMBEDDING_DROPOUT,
+                names.OUTPUT_DROPOUT}
+    assert dropouts <= {layer.name for layer in model.layers}
+    assert model.get_layer(names.DECODER_LSTM).dropout == 0.2
+    assert model.get_layer(names.DECODER_LSTM).recurrent_dropout == 0.2
+    encoder, decoder_step = build_inference_models(model)
+    for inference in (encoder, decoder_step):
+        assert not [layer for layer in inference.layers if isinstance(layer, keras.layers.Dropout)]
+
+
+def test_a_regularised_model_decodes_step_by_step_as_its_training_model_infers():
+    keras.utils.set_random_seed(1)
+    model = build_training_model(make_config(**REGULARISED), 11, 13)
+    rng = np.random.default_rng(1)
+    source = rng.integers(4, 11, (2, 5)).astype(np.int32)
+    target = rng.integers(1, 13, (2, 4)).astype(np.int32)
+    expected = np.asarray(model([source, target], training=False))
+    assert not np.allclose(np.asarray(model([source, target], training=True)), expected)
+    encoder, decoder_step = build_inference_models(model)
+    state_h, state_c, memory = (np.asarray(x) for x in encoder(source))
+    lengths = np.full(2, 5, np.int32)
+    for step in range(target.shape[1]):
+        probabilities, state_h, state_c, _ = (np.asarray(x) for x in decoder_step(
+            [target[:, step:step + 1], state_h, state_c, memory, lengths]))
+        np.testing.assert_allclose(probabilities, expected[:, step], atol=1e-6)
+
+
+def test_combine_dim_narrows_the_output_layer_input():
+    model = build_training_model(make_config(**REGULARISED), 11, 13)
+    kernel, _ = model.get_layer(names.DECODER_SOFTMAX).get_weights()
+    assert kernel.shape == (6, 13)  # (combine_dim, target vocabulary), not (latent_dim, ...)

@@ -23,7 +23,7 @@ def data_file(tmp_path_factory):
 
 
 def config_for(data_file, **options):
-    return make_config(data=str(data_file), **{**TINY, **options})
+    return make_config("word", data=str(data_file), **{**TINY, **options})
 
 
 def history(run):
