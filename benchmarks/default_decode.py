@@ -3,7 +3,7 @@ process: the new default model against the old one (or any two exports).
 
     python benchmarks/default_decode.py --new exports/default --old exports/word-default-old
 
-Both translate the same English sentences: the first --sentences inputs of the new
+Both translate the same English sentences: --sentences inputs spread evenly over the new
 export's validation split (drawn at random from all of fra.txt), greedy, through the
 runtime's Translator (CPU, one thread, its default settings). Batch 1 (one sentence a
 call) and batch 64 (translate_batch) are timed in alternating rounds, so both see the same
@@ -31,7 +31,8 @@ def sentences(export_dir, count):
     from runtime.export_dir import load_export
 
     pairs, _ = evaluation_pairs(load_export(export_dir))
-    return [source for source, _ in pairs[:count]]
+    step = max(1, len(pairs) // count)  # spread over the split, which keeps the file's
+    return [source for source, _ in pairs[::step][:count]]  # short-to-long order
 
 
 def per_sentence_ms(translator, texts, batch):

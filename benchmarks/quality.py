@@ -1,7 +1,7 @@
 """Translation quality under one training time budget, on one random split of the whole
 corpus: the old default, the keras-io preset, word level with attention, and subword
 models with and without attention, with and without dropout, and with a narrower or full
-width output projection. Each is trained in turn with the same --time-budget-minutes on the
+width output projection, tied to the target embedding or not. Each is trained in turn with the same --time-budget-minutes on the
 same training file and scored by `python -m evaluate` on the same held-out pairs, in total
 and by source length (1-4, 5-9, 10+ words).
 
@@ -23,10 +23,11 @@ capitals (their case_sensitive figures are given too).
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+from attention_quality import run  # a CLI step as a subprocess, logged; exits if it fails
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -34,28 +35,20 @@ sys.path.insert(0, ROOT)
 RESULTS = os.path.join(HERE, "results", "quality.json")
 HELDOUT_FRACTION, SEED = 0.05, 1337
 NO_DROPOUT = ["--embedding-dropout", "0", "--output-dropout", "0"]
+DROPOUT = ["--embedding-dropout", "0.2", "--output-dropout", "0.2"]
 MODELS = {  # name -> training options (the default preset's, unless they say otherwise)
     "old-default": ["--preset", "word"],
     "keras-io": ["--preset", "keras-io"],
     "word-bahdanau": ["--preset", "word", "--attention", "bahdanau", "--num-samples", "0",
                       "--max-vocab-size", "12000"],
     "subword-none": ["--attention", "none", "--combine-dim", "0", *NO_DROPOUT],
-    "subword-none-dropout": ["--attention", "none", "--combine-dim", "0"],
-    "subword-bahdanau": NO_DROPOUT,
-    "subword-bahdanau-dropout (default)": [],
-    "subword-bahdanau-dropout-combine-256": ["--combine-dim", "0"],
+    "subword-none-dropout": ["--attention", "none", "--combine-dim", "0", *DROPOUT],
+    "subword-bahdanau": ["--no-tie-embeddings", *NO_DROPOUT],
+    "subword-bahdanau-dropout": ["--no-tie-embeddings", *DROPOUT],
+    "subword-bahdanau-dropout-combine-256": ["--combine-dim", "0", *DROPOUT],
+    "subword-bahdanau-tied (default)": ["--tie-embeddings", *NO_DROPOUT],
 }
 LOWERCASED = ("old-default", "word-bahdanau")
-
-
-def run(command, log):
-    print("$ python " + " ".join(command), flush=True)
-    completed = subprocess.run([sys.executable, *command], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    log.write(completed.stdout)
-    log.flush()
-    if completed.returncode:
-        sys.exit(f"failed ({completed.returncode}): {' '.join(command)}\n{completed.stdout[-3000:]}")
 
 
 def write_split(data_path, work):
@@ -130,12 +123,13 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-quality"),
                         help="where runs, exports, data files and reports go")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS),
-                        help="train and score only these")
+                        help="train and score only these (added to results/quality.json's "
+                             "models of the same --minutes)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     results = {"command": f"python benchmarks/quality.py --minutes {args.minutes:g}",
                "minutes": args.minutes, "split": write_split(default_data_path(), args.work),
-               "models": {}}
+               "models": _earlier(args.minutes)}
     with open(os.path.join(args.work, "log.txt"), "a") as log:
         for name in args.models:
             export_dir, result = train_and_export(name, MODELS[name], args.minutes, args.work, log)
@@ -150,6 +144,16 @@ def main():
     with open(RESULTS, "w") as f:
         json.dump(results, f, indent=2)
     print(table(results))
+
+
+def _earlier(minutes):
+    """The models of results/quality.json measured with the same budget (--models adds to
+    them)."""
+    if not os.path.exists(RESULTS):
+        return {}
+    with open(RESULTS) as f:
+        earlier = json.load(f)
+    return earlier["models"] if earlier.get("minutes") == minutes else {}
 
 
 def headline(name, result):

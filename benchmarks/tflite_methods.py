@@ -63,8 +63,8 @@ def convert(encoder, decoder_step, quantize=False):
     source_lstm = _Lstm(encoder.get_layer(layers.ENCODER_LSTM))
     target_table = _constant(decoder_step.get_layer(layers.DECODER_EMBEDDING).embeddings)
     target_lstm = _Lstm(decoder_step.get_layer(layers.DECODER_LSTM))
-    softmax = decoder_step.get_layer(layers.DECODER_SOFTMAX)  # Dense, softmax activation
-    softmax_kernel, softmax_bias = _constant(softmax.kernel), _constant(softmax.bias)
+    # The output layer (a Dense with softmax, or the tied target embedding)
+    softmax_kernel, softmax_bias = (_constant(w) for w in layers.output_layer_weights(decoder_step))
     units = target_lstm.units
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name="tokens")])
@@ -89,7 +89,7 @@ def convert(encoder, decoder_step, quantize=False):
         inputs = tf.matmul(tf.gather(target_table, token), target_lstm.kernel)  # (rows, 4u)
         h, c = target_lstm.step(inputs, state_h, state_c)
         # (rows, vocab); the converter drops the softmax, which only the argmax reads
-        probabilities = softmax.activation(tf.matmul(h, softmax_kernel) + softmax_bias)
+        probabilities = tf.nn.softmax(tf.matmul(h, softmax_kernel) + softmax_bias)
         next_token = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
         return {"next_token": next_token, "state_h": h, "state_c": c}
 

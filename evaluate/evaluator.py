@@ -35,9 +35,10 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
         lowercase = manifest.tokenization["lowercase"]
     started = time.perf_counter()
     decoding = Decoding() if decoding is None else decoding
-    outputs = translator.translate_batch([source for source, _ in pairs], batch_size=batch_size,
-                                         decoding=decoding)
+    results = translator.translate_detailed([source for source, _ in pairs],
+                                            batch_size=batch_size, decoding=decoding)
     seconds = time.perf_counter() - started
+    outputs = [result.text for result in results]
     report = {
         "export": loaded.folder, "data": os.path.abspath(data_path), "split": split,
         "pairs": len(pairs), "lowercase": lowercase,
@@ -47,6 +48,9 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
         **score(outputs, [reference for _, reference in pairs], lowercase),
         "by_source_length": score_by_length([source for source, _ in pairs], outputs,
                                             [reference for _, reference in pairs], lowercase),
+        # Inputs the runtime cut to its maximum length, or in which it found unknown tokens.
+        "inputs_truncated": sum(result.truncated for result in results),
+        "inputs_with_unknown_tokens": sum(bool(result.unknown) for result in results),
         "translation_seconds": round(seconds, 3),
         "examples": [{"input": source, "reference": reference, "output": output}
                      for (source, reference), output in zip(pairs[:examples], outputs)],
@@ -63,7 +67,8 @@ def summary(report):
             f"{report['exact_match']:.2f}% on {report['pairs']} pairs ({which} of "
             f"{os.path.basename(report['data'])}; {case}; {report['model']['level']} level, "
             f"attention {report['model']['attention']}; {_decoding(report['decoding'])})"
-            + _buckets(report["by_source_length"]))
+            f"\n  inputs truncated: {report['inputs_truncated']}; with unknown tokens: "
+            f"{report['inputs_with_unknown_tokens']}" + _buckets(report["by_source_length"]))
 
 
 def _buckets(by_length):

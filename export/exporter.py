@@ -34,7 +34,7 @@ from train import run_dir as run_files
 from train.dataset import prepared_data
 from train.decode import keras_backend
 from train.attention import attention_kind
-from train.model import DECODER_SOFTMAX, ENCODER_LSTM, build_inference_models
+from train.model import ENCODER_LSTM, build_inference_models, output_layer_weights
 from train.run_dir import file_sha256
 from train.trainer import load_best_model
 
@@ -138,7 +138,7 @@ def _state_size(model):
 
 def _output_size(model):
     """The output layer's input width (the attention combination's, or the LSTM's)."""
-    return int(model.get_layer(DECODER_SOFTMAX).get_weights()[0].shape[0])
+    return int(output_layer_weights(model)[0].shape[0])
 
 
 def _write_graphs(model, io, folder):

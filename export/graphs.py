@@ -52,13 +52,15 @@ def encoder_for_export(model):
 
 
 REQUIRED_LAYERS = (layers.ENCODER_EMBEDDING, layers.ENCODER_LSTM, layers.DECODER_EMBEDDING,
-                   layers.DECODER_LSTM, layers.DECODER_SOFTMAX)
+                   layers.DECODER_LSTM)  # and DECODER_SOFTMAX, unless tied to the embedding
 
 
 def check_supported(model):
     """An ExportError unless the model has every layer this exporter converts, by name."""
     present = {layer.name for layer in model.layers}
     required = REQUIRED_LAYERS + LAYER_NAMES[attention_kind(model)]
+    if layers.DECODER_EMBEDDING in present and not layers.is_tied(model):
+        required += (layers.DECODER_SOFTMAX,)
     missing = [name for name in required if name not in present]
     if missing:
         raise ExportError(f"the model has no layer named {missing[0]!r} (missing: {missing}; "

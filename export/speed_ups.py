@@ -18,7 +18,7 @@ from export.step_graphs import step_graph
 from runtime import manifest as names
 from runtime.atomic import write_json_atomic, write_text_atomic
 from runtime.translator import Translator
-from train.model import DECODER_SOFTMAX
+from train.model import output_layer_weights
 
 BATCH = 64
 
@@ -91,7 +91,7 @@ class SpeedUps:
         kernel row per target token, or for int8 exports its quantized form (a column per
         target token), taken from the quantized full decoder graph."""
         if self.precision == "float32":
-            kernel, bias = model.get_layer(DECODER_SOFTMAX).get_weights()  # (units, V), (V,)
+            kernel, bias = output_layer_weights(model)  # (units, V), (V,)
             return {"kernel_rows": np.ascontiguousarray(kernel.T), "bias": bias}
         graph = onnx.load(os.path.join(self.folder, names.DECODER_FILE)).graph
         weights = {w.name: numpy_helper.to_array(w) for w in graph.initializer}

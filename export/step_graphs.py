@@ -181,7 +181,7 @@ def _int8_candidates(graph, features):
 
 def _head(graph, model, variant, features, precision):
     """features (batch, units) -> the variant's outputs (see the module docstring)."""
-    kernel, bias = model.get_layer(layers.DECODER_SOFTMAX).get_weights()  # (units, V), (V,)
+    kernel, bias = layers.output_layer_weights(model)  # (units, V), (V,)
     shortlist = variant in names.SHORTLIST_GRAPHS
     if shortlist:  # the runtime feeds the batch's columns of the output layer
         scores = (_int8_candidates(graph, features) if precision == "int8" else graph.add(

@@ -52,10 +52,12 @@ KINDS = {"char": ("char", "none"), "word": ("word", "none"), "word-luong": ("wor
          "char-bahdanau": ("char", "bahdanau"), "word-luong-dot": ("word", "luong-dot"),
          "subword-bahdanau": ("subword", "bahdanau")}
 ATTENTION_KINDS = [name for name, (_, attention) in KINDS.items() if attention != "none"]
-# The subword kind is the default preset's model in small: dropout everywhere and a
-# narrower combination layer (the output layer's input) than the LSTM.
-EXTRA = {"subword-bahdanau": dict(subword_vocab_size=280, combine_dim=12, embedding_dropout=0.1,
-                                  lstm_dropout=0.1, recurrent_dropout=0.1, output_dropout=0.1)}
+# The subword kind is the default preset's model in small, and more: dropout everywhere, a
+# combination layer (the output layer's input) narrower than the LSTM, and an output layer
+# tied to the target embedding.
+EXTRA = {"subword-bahdanau": dict(subword_vocab_size=280, combine_dim=8, tie_embeddings=True,
+                                  embedding_dropout=0.1, lstm_dropout=0.1,
+                                  recurrent_dropout=0.1, output_dropout=0.1)}
 
 
 @pytest.fixture(scope="session")

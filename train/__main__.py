@@ -36,6 +36,8 @@ _HELP = {
     "subword_algorithm": "subword level: SentencePiece's unigram or bpe model",
     "combine_dim": "width of the attention combination layer, the output layer's input "
                    "(0 = latent_dim)",
+    "tie_embeddings": "share the target embedding with the output layer (Press & Wolf); "
+                      "needs that layer's input to be embedding_dim wide",
     "embedding_dropout": "dropout rate on the embeddings' outputs (training only)",
     "lstm_dropout": "dropout rate on the LSTMs' inputs (training only)",
     "recurrent_dropout": "dropout rate on the LSTMs' recurrent state (training only; slower)",

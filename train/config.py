@@ -45,11 +45,16 @@ class TrainConfig:
     combine_dim: int = 128          # attention combination width, the output layer's input
                                     # (0 = latent_dim); narrower cuts the per-step output MatMul
                                     # (without attention there is no such layer: unused)
-    # regularisation (dropout rates, 0 = off; training only, never in the exported graphs)
-    embedding_dropout: float = 0.2  # on both embeddings' outputs
+    tie_embeddings: bool = True     # the output layer is the target embedding, transposed
+                                    # (Press & Wolf); its input must be embedding_dim wide
+                                    # (where it is not, the default unties; asked for, an error)
+    # regularisation (dropout rates, 0 = off; training only, never in the exported graphs).
+    # Off by default: within the demo's time budget the model does not overfit, and 0.2 on
+    # the embeddings and the output cost 0.8 chrF (benchmarks/quality.py)
+    embedding_dropout: float = 0.0  # on both embeddings' outputs
     lstm_dropout: float = 0.0       # on the LSTMs' inputs (Keras LSTM `dropout`)
     recurrent_dropout: float = 0.0  # on the LSTMs' recurrent state (slower to train)
-    output_dropout: float = 0.2     # before the output layer
+    output_dropout: float = 0.0     # before the output layer
     # optimisation
     optimizer: str = "adam"         # "adam" or "rmsprop"
     learning_rate: float = 0.001
@@ -65,7 +70,7 @@ class TrainConfig:
 # Options that differ from the defaults above. Every preset names all it needs, so a change
 # of the defaults cannot change it.
 _NO_REGULARISATION = dict(embedding_dropout=0.0, lstm_dropout=0.0, recurrent_dropout=0.0,
-                          output_dropout=0.0, combine_dim=0)
+                          output_dropout=0.0, combine_dim=0, tie_embeddings=False)
 PRESETS = {
     "default": {},
     # The keras-io lstm_seq2seq example's model and hyperparameters.
@@ -95,6 +100,9 @@ def make_config(preset="default", **overrides):
     if unknown:
         raise ConfigError(f"unknown options: {unknown}")
     config = TrainConfig(preset=preset, **{**PRESETS[preset], **overrides})
+    if "tie_embeddings" not in overrides and config.tie_embeddings \
+            and not _tie_fits(config):  # e.g. --attention none: the default does not apply
+        config.tie_embeddings = False
     validate(config)
     if overrides.get("combine_dim") and config.attention == "none":
         raise ConfigError(f"combine_dim {config.combine_dim} needs --attention: a model "
@@ -135,9 +143,25 @@ def validate(config):
     for holds, field, requirement in checks:
         if not holds:
             raise ConfigError(f"{field} {requirement}, got {getattr(c, field)!r}")
+    if c.tie_embeddings and not _tie_fits(c):
+        features = _output_layer_input(c)
+        raise ConfigError(f"tie_embeddings needs the output layer's input ({features} wide: "
+                          f"{'combine_dim' if c.attention != 'none' else 'latent_dim'}) to be "
+                          f"as wide as the target embedding (embedding_dim {c.embedding_dim})")
     if c.encoding and not _is_text_encoding(c.encoding):
         raise ConfigError(f"encoding {c.encoding!r} is not a known text encoding "
                           f"(e.g. utf-8, latin-1)")
+
+
+def _output_layer_input(config):
+    """The output layer's input width: the attention combination's, or the LSTM's."""
+    if config.attention == "none":
+        return config.latent_dim
+    return config.combine_dim or config.latent_dim
+
+
+def _tie_fits(config):
+    return config.embedding_dim > 0 and _output_layer_input(config) == config.embedding_dim
 
 
 def _is_text_encoding(name):

@@ -19,6 +19,7 @@ from keras import ops
 from runtime.vocabulary import PAD_ID
 from train.attention import attend, attention_kind, attention_layers
 from train.losses import masked_accuracy, masked_sparse_crossentropy
+from train.tied_output import TiedEmbedding
 
 # Inputs and layers of the training model.
 ENCODER_TOKENS = "encoder_tokens"
@@ -48,8 +49,11 @@ def build_training_model(config, source_vocab_size, target_vocab_size):
     with_attention = config.attention != "none"
     encoder_outputs, state_h, state_c = _lstm(config, ENCODER_LSTM, with_attention)(
         embedded_source)
+    target_embedding = (TiedEmbedding(target_vocab_size, config.embedding_dim,
+                                      name=DECODER_EMBEDDING) if config.tie_embeddings else
+                        _embedding(config, target_vocab_size, DECODER_EMBEDDING, mask=False))
     embedded_target = _dropout(config.embedding_dropout, DECODER_EMBEDDING_DROPOUT)(
-        _embedding(config, target_vocab_size, DECODER_EMBEDDING, mask=False)(decoder_tokens))
+        target_embedding(decoder_tokens))
     decoder_outputs, _, _ = _lstm(config, DECODER_LSTM, True)(
         embedded_target, initial_state=[state_h, state_c])
     if with_attention:
@@ -59,8 +63,11 @@ def build_training_model(config, source_vocab_size, target_vocab_size):
         decoder_outputs, _ = attend(new_layers.__getitem__, config.attention, decoder_outputs,
                                     encoder_outputs)
     decoder_outputs = _dropout(config.output_dropout, OUTPUT_DROPOUT)(decoder_outputs)
-    probabilities = keras.layers.Dense(
-        target_vocab_size, activation="softmax", name=DECODER_SOFTMAX)(decoder_outputs)
+    if config.tie_embeddings:
+        probabilities = target_embedding(decoder_outputs, reverse=True)
+    else:
+        probabilities = keras.layers.Dense(
+            target_vocab_size, activation="softmax", name=DECODER_SOFTMAX)(decoder_outputs)
     model = keras.Model([encoder_tokens, decoder_tokens], probabilities, name="seq2seq")
     model.compile(optimizer=_optimizer(config), loss=masked_sparse_crossentropy,
                   metrics=[masked_accuracy])
@@ -126,12 +133,27 @@ def build_inference_models(model):
         inputs += [memory, lengths]
         value_mask = keras.layers.Lambda(_length_mask)([memory, lengths])
         outputs, weights = attend(layer, kind, outputs, memory, value_mask)
-    probabilities = layer(DECODER_SOFTMAX)(outputs)[:, 0, :]  # (batch, 1, vocab) -> (batch, vocab)
+    probabilities = (layer(DECODER_EMBEDDING)(outputs, reverse=True) if is_tied(model) else
+                     layer(DECODER_SOFTMAX)(outputs))[:, 0, :]  # (batch, 1, vocab) -> (batch, vocab)
     results = [probabilities, new_h, new_c]
     if kind != "none":
         results.append(weights[:, 0, :])  # (batch, 1, source_len) -> (batch, source_len)
     decoder_step = keras.Model(inputs, results, name="decoder_step")
     return encoder, decoder_step
+
+
+def is_tied(model):
+    """Whether the model's output layer is its target embedding (--tie-embeddings)."""
+    return isinstance(model.get_layer(DECODER_EMBEDDING), TiedEmbedding)
+
+
+def output_layer_weights(model):
+    """The output layer's (kernel (features, target vocabulary), bias (target vocabulary,)),
+    tied to the target embedding or not."""
+    if is_tied(model):
+        return model.get_layer(DECODER_EMBEDDING).output_weights()
+    kernel, bias = model.get_layer(DECODER_SOFTMAX).get_weights()
+    return kernel, bias
 
 
 def _real_tokens(tokens):

@@ -113,3 +113,13 @@ def test_a_subword_export_is_scored_in_total_and_by_source_length(exports):
     assert list(buckets) == ["1-4", "5-9", "10+"]
     assert sum(b["pairs"] for b in buckets.values()) == report["pairs"]
     assert "words: BLEU" in summary(report)
+    assert report["inputs_with_unknown_tokens"] == 0  # byte fallback: nothing is unknown
+    assert report["inputs_truncated"] == 0  # the limit is the longest input in the data
+
+
+def test_inputs_cut_or_with_unknown_tokens_are_counted(exports, tmp_path):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("the zebra sees a cat .\tx\n" + "the cat . " * 30 + "\ty\nthe cat .\tz\n",
+                     encoding="utf-8")
+    report = evaluate_export(exports["word"][0], data_path=pairs, split="all")
+    assert (report["inputs_with_unknown_tokens"], report["inputs_truncated"]) == (1, 1)

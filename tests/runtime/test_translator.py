@@ -16,17 +16,20 @@ def word(exports):
     return Translator.load(exports["word"][0])
 
 
-def test_matches_keras_greedy_decoding(runs, word):
+@pytest.mark.parametrize("kind", ["word", "subword-bahdanau"])
+def test_matches_keras_greedy_decoding(runs, exports, kind):
     from train.decode import translate
     from train.model import build_inference_models
     from train.run_dir import RunDir
     from train.trainer import load_best_model
 
-    run = RunDir(runs["word"])
+    run = RunDir(runs[kind])
+    translator = Translator.load(exports[kind][0])
     encoder, decoder_step = build_inference_models(load_best_model(run.path))
     expected = translate(encoder, decoder_step, TEXTS, run.load_vocabularies(),
-                         run.load_tokenizers(run.read_config()), word.manifest.max_target_length)
-    assert word.translate_batch(TEXTS) == expected
+                         run.load_tokenizers(run.read_config()),
+                         translator.manifest.max_target_length)
+    assert translator.translate_batch(TEXTS) == expected
 
 
 def test_batched_equals_one_by_one(word):
@@ -152,20 +155,6 @@ def test_char_model(exports):
 @pytest.fixture(scope="module")
 def subword(exports):
     return Translator.load(exports["subword-bahdanau"][0])
-
-
-def test_subword_export_matches_keras_greedy_decoding(runs, subword):
-    from train.decode import translate
-    from train.model import build_inference_models
-    from train.run_dir import RunDir
-    from train.trainer import load_best_model
-
-    run = RunDir(runs["subword-bahdanau"])
-    encoder, decoder_step = build_inference_models(load_best_model(run.path))
-    expected = translate(encoder, decoder_step, TEXTS, run.load_vocabularies(),
-                         run.load_tokenizers(run.read_config()),
-                         subword.manifest.max_target_length)
-    assert subword.translate_batch(TEXTS) == expected
 
 
 def test_subword_input_has_no_unknown_tokens_and_shows_its_pieces(subword):

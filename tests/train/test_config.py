@@ -26,6 +26,10 @@ def test_explicit_options_override_the_preset():
     ({"embedding_dropout": 1.0}, "embedding_dropout must be in \\[0, 1\\), got 1.0"),
     ({"recurrent_dropout": -0.1}, "recurrent_dropout must be in \\[0, 1\\)"),
     ({"combine_dim": 64, "attention": "none"}, "combine_dim 64 needs --attention"),
+    ({"tie_embeddings": True, "combine_dim": 64}, "tie_embeddings needs the output layer's "
+                                                  "input \\(64 wide: combine_dim\\) to be as "
+                                                  "wide as the target embedding \\(embedding_dim 128\\)"),
+    ({"tie_embeddings": True, "attention": "none"}, "\\(256 wide: latent_dim\\)"),
     ({"bogus": 1}, "unknown options: \\['bogus'\\]"),
     ({"encoding": "klingon"}, "encoding 'klingon' is not a known text encoding"),
 ])
@@ -52,6 +56,13 @@ def test_the_default_preset_is_subword_with_attention_over_every_pair():
             config.max_input_length, config.max_target_length) == (
         "subword", "bahdanau", 0, "random", 0, 0)
     assert config.time_budget_minutes > 0  # make demo fits its time
+    assert (config.combine_dim, config.embedding_dim, config.tie_embeddings) == (128, 128, True)
+
+
+@pytest.mark.parametrize("options", [{"attention": "none"}, {"embedding_dim": 64},
+                                     {"combine_dim": 0}])
+def test_the_default_tying_gives_way_where_the_widths_differ(options):
+    assert make_config(**options).tie_embeddings is False
 
 
 @pytest.mark.parametrize("preset", ["keras-io", "word"])

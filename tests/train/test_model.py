@@ -110,3 +110,28 @@ def test_combine_dim_narrows_the_output_layer_input():
     model = build_training_model(make_config(**REGULARISED), 11, 13)
     kernel, _ = model.get_layer(names.DECODER_SOFTMAX).get_weights()
     assert kernel.shape == (6, 13)  # (combine_dim, target vocabulary), not (latent_dim, ...)
+
+
+def test_a_tied_output_layer_is_the_target_embedding_and_survives_saving(tmp_path):
+    config = make_config(**{**REGULARISED, "combine_dim": 8, "tie_embeddings": True})
+    keras.utils.set_random_seed(2)
+    model = build_training_model(config, 11, 13)
+    untied = build_training_model(make_config(**{**REGULARISED, "combine_dim": 8}), 11, 13)
+    assert names.DECODER_SOFTMAX not in {layer.name for layer in model.layers}
+    assert untied.count_params() - model.count_params() == 8 * 13  # one (8, 13) matrix less
+    kernel, bias = names.output_layer_weights(model)
+    embedding = model.get_layer(names.DECODER_EMBEDDING).get_weights()[0]  # (13, 8)
+    np.testing.assert_array_equal(kernel, embedding.T)
+    assert bias.shape == (13,)
+    path = tmp_path / "tied.keras"
+    model.save(path)
+    again = keras.models.load_model(path, compile=False)
+    rng = np.random.default_rng(2)
+    inputs = [rng.integers(4, 11, (2, 5)).astype(np.int32),
+              rng.integers(1, 13, (2, 4)).astype(np.int32)]
+    np.testing.assert_allclose(np.asarray(again(inputs)), np.asarray(model(inputs)), atol=1e-7)
+    encoder, decoder_step = build_inference_models(again)
+    state_h, state_c, memory = (np.asarray(x) for x in encoder(inputs[0]))
+    probabilities = np.asarray(decoder_step([inputs[1][:, :1], state_h, state_c, memory,
+                                             np.full(2, 5, np.int32)])[0])
+    np.testing.assert_allclose(probabilities, np.asarray(model(inputs))[:, 0], atol=1e-6)
