@@ -7,8 +7,8 @@
    the input's length, and float32 rounding with it). Reported: max |difference| per output.
    Also: a padded batch encodes each row exactly as that row alone, and the lean step
    graphs give what the full one gives: the greedy graph the same next_token (exactly) and
-   states, the top-k graph the same 5 likeliest ids (exactly) with the log of their
-   probabilities.
+   states, the top-k graph 5 ids whose probabilities in the full graph are its 5 largest,
+   in order (exact ties in either order), with the log of their probabilities.
 3. Greedy decoding of validation sentences with the Keras models and with onnxruntime (the
    runtime's greedy graph) gives
    identical outputs; a difference is reported with its sentence and first differing step.
@@ -86,13 +86,15 @@ def _check_decoder(worst, excess, keras_outputs, onnx, state, target_vocab_size,
 
 
 def _check_top_k(worst, excess, onnx, token, state, full):
-    """The top-k graph's ids and log-probabilities against the full graph's probabilities."""
+    """The top-k graph's ids and log-probabilities against the full graph's probabilities.
+    The ids must be the k likeliest: the full graph's probabilities of the ids returned must
+    be its k largest, in order (tokens of exactly equal probability may come in any order)."""
     k = min(TOP_K_CHECKED, full[0].shape[1])
     ids, log_p, (state_h, state_c, *_), _ = onnx.top(token, state, k)
-    expected_ids = np.argsort(-full[0], axis=1, kind="stable")[:, :k].astype(np.int32)
-    expected_log_p = np.log(np.take_along_axis(full[0], ids.astype(np.int64), 1).astype(np.float64))
-    _compare(worst, excess, (expected_ids, expected_log_p, full[1], full[2]),
-             (ids, log_p, state_h, state_c))
+    largest = -np.sort(-full[0], axis=1)[:, :k]  # (batch, k), descending
+    chosen = np.take_along_axis(full[0], ids.astype(np.int64), 1)  # (batch, k)
+    _compare(worst, excess, (largest, np.log(chosen.astype(np.float64)), full[1], full[2]),
+             (chosen, log_p, state_h, state_c))
 
 
 def _compare(worst, excess, expected, actual):

@@ -41,3 +41,31 @@ def test_token_ids_must_be_equal_however_large():
     ids = np.array([12000, 7], np.int32)
     assert compare(ids, np.array([12000, 7], np.int32), "next_token") == (0.0, 0.0)
     assert compare(ids, np.array([12001, 7], np.int32), "next_token")[1] == np.inf
+
+
+class _TopK:
+    """A top-k graph stand-in that returns the given ids and their log-probabilities."""
+
+    def __init__(self, ids, probabilities):
+        self.ids, self.probabilities = np.array([ids], np.int32), probabilities
+
+    def top(self, token, state, k):
+        log_p = np.log(np.take_along_axis(self.probabilities, self.ids.astype(np.int64), 1))
+        return self.ids, log_p.astype(np.float32), state, None
+
+
+def check_top_k(ids, probabilities):
+    names = ("top_ids", "top_log_probabilities", "state_h_out", "state_c_out")
+    worst, excess = dict.fromkeys(names, 0.0), dict.fromkeys(names, -np.inf)
+    state = (np.zeros((1, 2), np.float32), np.zeros((1, 2), np.float32))
+    full = (probabilities, *state)
+    parity._check_top_k(worst, excess, _TopK(ids, probabilities), None, state, full)
+    return excess["top_ids"] <= 0  # within tolerance
+
+
+def test_top_k_ids_must_be_the_likeliest_but_exact_ties_may_come_in_either_order():
+    probabilities = np.array([[0.1, 0.3, 0.3, 0.05, 0.2, 0.05]], np.float32)
+    assert check_top_k([1, 2, 4, 0, 3], probabilities)
+    assert check_top_k([2, 1, 4, 0, 5], probabilities)  # 1 and 2 tie, as do 3 and 5
+    assert not check_top_k([1, 2, 0, 4, 3], probabilities)  # 0 before the likelier 4
+    assert not check_top_k([1, 2, 4, 0, 0], probabilities)  # a repeat is not the 5th likeliest

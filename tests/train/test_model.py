@@ -116,7 +116,8 @@ def test_a_tied_output_layer_is_the_target_embedding_and_survives_saving(tmp_pat
     config = make_config(**{**REGULARISED, "combine_dim": 8, "tie_embeddings": True})
     keras.utils.set_random_seed(2)
     model = build_training_model(config, 11, 13)
-    untied = build_training_model(make_config(**{**REGULARISED, "combine_dim": 8}), 11, 13)
+    untied = build_training_model(make_config(**{**REGULARISED, "combine_dim": 8,
+                                                 "tie_embeddings": False}), 11, 13)
     assert names.DECODER_SOFTMAX not in {layer.name for layer in model.layers}
     assert untied.count_params() - model.count_params() == 8 * 13  # one (8, 13) matrix less
     kernel, bias = names.output_layer_weights(model)
