@@ -100,19 +100,16 @@ def scores(export_dir, slug, lowercase, work, log):
     with open(report_path) as f:
         report = json.load(f)
     return {k: report[k] for k in ("pairs", "bleu", "chrf", "exact_match", "by_source_length",
-                                   "translation_seconds")}
+                                   "translation_seconds", "inputs_truncated",
+                                   "inputs_with_unknown_tokens")}
 
 
-def input_coverage(export_dir, work):
-    """Held-out inputs the export would truncate, or in which it finds unknown tokens (%)."""
-    from runtime.translator import Translator
-    from train.sources import load_pairs
-
-    translator = Translator.load(export_dir)
-    pairs, _ = load_pairs(os.path.join(work, "heldout.tsv"))
-    prepared = [translator.prepare(source) for source, _ in pairs]
-    return {"truncated_percent": round(100 * sum(p[2] for p in prepared) / len(pairs), 2),
-            "with_unknown_percent": round(100 * sum(bool(p[1]) for p in prepared) / len(pairs), 2)}
+def input_coverage(report):
+    """Held-out inputs the export cut to its input limit, or in which it found unknown
+    tokens (%), from the evaluation report's counts."""
+    return {"truncated_percent": round(100 * report["inputs_truncated"] / report["pairs"], 2),
+            "with_unknown_percent": round(100 * report["inputs_with_unknown_tokens"]
+                                          / report["pairs"], 2)}
 
 
 def main():
@@ -137,7 +134,7 @@ def main():
             result["case_sensitive"] = scores(export_dir, slug, False, args.work, log)
             if name in LOWERCASED:
                 result["case_insensitive"] = scores(export_dir, slug, True, args.work, log)
-            result.update(input_coverage(export_dir, args.work))
+            result.update(input_coverage(result["case_sensitive"]))
             results["models"][name] = result
             print(f"{name}: chrF {headline(name, result)['chrf']}", flush=True)
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)

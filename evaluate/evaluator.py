@@ -35,8 +35,8 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
         lowercase = manifest.tokenization["lowercase"]
     started = time.perf_counter()
     decoding = Decoding() if decoding is None else decoding
-    results = translator.translate_detailed([source for source, _ in pairs],
-                                            batch_size=batch_size, decoding=decoding)
+    sources, references = [s for s, _ in pairs], [r for _, r in pairs]
+    results = translator.translate_detailed(sources, batch_size=batch_size, decoding=decoding)
     seconds = time.perf_counter() - started
     outputs = [result.text for result in results]
     report = {
@@ -45,9 +45,8 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
         "model": {"level": manifest.tokenization["level"], "attention": manifest.attention,
                   "state_size": manifest.model["state_size"]},
         "decoding": dataclasses.asdict(decoding),
-        **score(outputs, [reference for _, reference in pairs], lowercase),
-        "by_source_length": score_by_length([source for source, _ in pairs], outputs,
-                                            [reference for _, reference in pairs], lowercase),
+        **score(outputs, references, lowercase),
+        "by_source_length": score_by_length(sources, outputs, references, lowercase),
         # Inputs the runtime cut to its maximum length, or in which it found unknown tokens.
         "inputs_truncated": sum(result.truncated for result in results),
         "inputs_with_unknown_tokens": sum(bool(result.unknown) for result in results),

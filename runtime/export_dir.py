@@ -14,8 +14,8 @@ from runtime.errors import ExportLoadError, VocabularyError
 from runtime.manifest import Manifest
 from runtime.onnx_bytes import uses_external_data
 from runtime.shortlist import Shortlist
-from runtime.subword import SubwordModelError, SubwordPieces, load_processor, pieces_of
-from runtime.tokenize import Tokenizer
+from runtime.subword import SubwordModelError, pieces_of
+from runtime.tokenize import Tokenizer, subword_tokenizer
 from runtime.vocabulary import Vocabulary
 
 _ORT_TYPES = {"int8": "tensor(int8)", "int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
@@ -67,13 +67,14 @@ def _tokenizer(folder, manifest, side, vocab, contents):
         return Tokenizer(level, lowercase)
     path = _path(folder, names.SUBWORD_MODELS[side])
     try:
-        processor = load_processor(contents[names.SUBWORD_MODELS[side]], path)
+        tokenizer = subword_tokenizer(contents[names.SUBWORD_MODELS[side]], lowercase, path)
     except SubwordModelError as error:
         raise ExportLoadError(str(error)) from None
-    if pieces_of(processor) != list(vocab.tokens):
-        raise ExportLoadError(f"{path}: its {processor.get_piece_size()} pieces are not the "
+    pieces = pieces_of(tokenizer.pieces.processor)
+    if pieces != list(vocab.tokens):
+        raise ExportLoadError(f"{path}: its {len(pieces)} pieces are not the "
                               f"{len(vocab)} tokens of the {side} vocabulary, id for id")
-    return Tokenizer(level, lowercase, SubwordPieces(processor))
+    return tokenizer
 
 
 def _path(folder, name):

@@ -52,6 +52,13 @@ class Tokenizer:
         return self.pieces.join(tokens)
 
 
+def subword_tokenizer(model_bytes, lowercase, source):
+    """A subword Tokenizer from a SentencePiece .model file's bytes; errors name `source`."""
+    from runtime.subword import SubwordPieces, load_processor  # sentencepiece, lazily
+
+    return Tokenizer("subword", lowercase, SubwordPieces(load_processor(model_bytes, source)))
+
+
 def tokenize(text, level, lowercase=False):
     """Text -> list of token strings (char or word level; subword needs a Tokenizer)."""
     _check_text(text)

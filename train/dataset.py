@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from runtime.tokenize import Tokenizer
+from runtime.tokenize import Tokenizer, subword_tokenizer
 from runtime.vocabulary import END_ID, START_ID, Vocabulary
 from train import subword
 from train.errors import ConfigError, DataError
@@ -86,7 +86,7 @@ def _prepare_subword(pairs, config, report, vocabularies, tokenizers):
     models = ()
     if tokenizers is None:
         models = subword.train_models(train_pairs, config)
-        tokenizers = tuple(subword.tokenizer(model, config.lowercase, f"the {side} subword model")
+        tokenizers = tuple(subword_tokenizer(model, config.lowercase, f"the {side} subword model")
                            for model, side in zip(models, ("source", "target")))
     built = tuple(subword.vocabulary(t) for t in tokenizers)
     if vocabularies is not None and tuple(vocabularies) != built:

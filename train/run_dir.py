@@ -23,9 +23,8 @@ import platform
 
 from runtime.atomic import atomic_path, write_json_atomic
 from runtime.errors import TokenizationError
-from runtime.tokenize import Tokenizer
+from runtime.tokenize import Tokenizer, subword_tokenizer
 from runtime.vocabulary import Vocabulary
-from train import subword
 from train.config import from_dict, identity_changes
 from train.errors import ConfigError, RunDirError
 
@@ -169,7 +168,7 @@ class RunDir:
             raise RunDirError(f"{path}: SHA-256 differs from the one {self.file(CONFIG)} "
                               f"recorded (the file was changed or damaged after training)")
         try:
-            return subword.tokenizer(content, lowercase, path)
+            return subword_tokenizer(content, lowercase, path)
         except TokenizationError as error:
             raise RunDirError(str(error)) from None
 

@@ -12,8 +12,7 @@ pieces, so no input becomes <unk>; the identity normalization keeps the text as 
 import io
 import re
 
-from runtime.subword import SubwordPieces, load_processor, pieces_of, sentencepiece_module
-from runtime.tokenize import Tokenizer
+from runtime.subword import pieces_of, sentencepiece_module
 from runtime.vocabulary import END, END_ID, PAD, PAD_ID, START, START_ID, UNK, UNK_ID, Vocabulary
 from train.errors import ConfigError, DataError
 
@@ -27,11 +26,6 @@ def train_models(train_pairs, config):
     """[(source text, target text)] -> (source model, target model) as .model file bytes."""
     return tuple(_train([pair[side] for pair in train_pairs], config, name)
                  for side, name in ((0, "source"), (1, "target")))
-
-
-def tokenizer(model_bytes, lowercase, source):
-    """A subword runtime.tokenize.Tokenizer from .model bytes; errors name `source`."""
-    return Tokenizer("subword", lowercase, SubwordPieces(load_processor(model_bytes, source)))
 
 
 def vocabulary(subword_tokenizer):

@@ -8,8 +8,9 @@ import pytest
 from runtime.errors import TokenizationError
 from runtime.subword import SubwordModelError, load_processor
 from runtime.tokenize import Tokenizer, tokenize
+from runtime.tokenize import subword_tokenizer as tokenizer
 from train.config import make_config
-from train.subword import tokenizer, train_models
+from train.subword import train_models
 
 FRENCH = [("Where is the station?", "Où est la gare\u202f?"),
           ("I'm hungry.", "J'ai faim."), ("Thank you!", "Merci\u202f!"),
