@@ -14,7 +14,7 @@ EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 
 .PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam \
-	benchmark-serve benchmark-quality clean
+	benchmark-serve benchmark-quality benchmark-import clean
 
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
@@ -47,6 +47,16 @@ benchmark-serve: demo  # the HTTP service under load (about 22 minutes, 10 of th
 	$(VENV)/bin/python benchmarks/serve_load.py --export $(EXPORT_DIR) --soak-minutes 10
 	$(VENV)/bin/python benchmarks/engine_throughput.py --export $(EXPORT_DIR)
 	$(VENV)/bin/python benchmarks/serve_hostile.py --export $(EXPORT_DIR)
+
+FRA ?= ../shared/data/fra-eng/fra.txt
+SEED_MODEL := runs/keras-io-script/s2s_model.keras
+benchmark-import: $(STAMP)  # a model the keras-io script trains (100 epochs, ~21 minutes), imported
+	test -f $(SEED_MODEL) || $(VENV)/bin/python benchmarks/seed_scripts.py --data $(FRA) \
+		--out $(SEED_MODEL)
+	$(VENV)/bin/python -m export $(SEED_MODEL) exports/keras-io-script --recipe keras-io \
+		--data $(FRA) --sentences 200 --force
+	$(VENV)/bin/python benchmarks/seed_decode.py --model $(SEED_MODEL) \
+		--export exports/keras-io-script --data $(FRA) --sentences 100
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -10,66 +10,30 @@ Run alone:  python benchmarks/keras_io_baseline.py --data PATH --epochs 2
 
 import argparse
 import json
+import os
 import resource
+import sys
 import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks.seed_scripts import KerasIoData, training_model  # noqa: E402
+
 
 def vectorize(data_path, num_samples):
-    """Build the keras-io example's three dense one-hot arrays (verbatim logic)."""
-    input_texts, target_texts = [], []
-    input_characters, target_characters = set(), set()
-    with open(data_path, "r", encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    for line in lines[: min(num_samples, len(lines) - 1)]:
-        input_text, target_text = line.split("\t")[:2]
-        # "\t" is the start-of-sequence character, "\n" the end-of-sequence character.
-        target_text = "\t" + target_text + "\n"
-        input_texts.append(input_text)
-        target_texts.append(target_text)
-        input_characters.update(input_text)
-        target_characters.update(target_text)
-    input_characters = sorted(input_characters)
-    target_characters = sorted(target_characters)
-    max_encoder_seq_length = max(len(t) for t in input_texts)
-    max_decoder_seq_length = max(len(t) for t in target_texts)
-    input_token_index = {char: i for i, char in enumerate(input_characters)}
-    target_token_index = {char: i for i, char in enumerate(target_characters)}
-
-    shape_in = (len(input_texts), max_encoder_seq_length, len(input_characters))
-    shape_out = (len(input_texts), max_decoder_seq_length, len(target_characters))
-    encoder_input_data = np.zeros(shape_in, dtype="float32")
-    decoder_input_data = np.zeros(shape_out, dtype="float32")
-    decoder_target_data = np.zeros(shape_out, dtype="float32")
-    for i, (input_text, target_text) in enumerate(zip(input_texts, target_texts)):
-        for t, char in enumerate(input_text):
-            encoder_input_data[i, t, input_token_index[char]] = 1.0
-        encoder_input_data[i, t + 1 :, input_token_index[" "]] = 1.0
-        for t, char in enumerate(target_text):
-            decoder_input_data[i, t, target_token_index[char]] = 1.0
-            if t > 0:
-                decoder_target_data[i, t - 1, target_token_index[char]] = 1.0
-        decoder_input_data[i, t + 1 :, target_token_index[" "]] = 1.0
-        decoder_target_data[i, t:, target_token_index[" "]] = 1.0
-    # Real (non-pad) target positions: the target text minus its leading "\t".
-    target_lengths = np.array([len(t) - 1 for t in target_texts])
-    return encoder_input_data, decoder_input_data, decoder_target_data, target_lengths
+    """The keras-io example's three dense one-hot arrays (benchmarks.seed_scripts), and the
+    number of real (non-pad) target positions of each pair: its target minus the "\t"."""
+    data = KerasIoData(data_path, num_samples)
+    decoder_input, decoder_target = data.decoder_arrays()
+    target_lengths = np.array([len(t) - 1 for t in data.target_texts])
+    return data.encoder_input(data.input_texts), decoder_input, decoder_target, target_lengths
 
 
 def build_model(num_encoder_tokens, num_decoder_tokens, latent_dim):
     import keras
 
-    encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
-    encoder = keras.layers.LSTM(latent_dim, return_state=True)
-    _, state_h, state_c = encoder(encoder_inputs)
-    decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
-    decoder_lstm = keras.layers.LSTM(latent_dim, return_sequences=True, return_state=True)
-    decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=[state_h, state_c])
-    decoder_dense = keras.layers.Dense(num_decoder_tokens, activation="softmax")
-    model = keras.Model([encoder_inputs, decoder_inputs], decoder_dense(decoder_outputs))
-    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
-    return model
+    return training_model(keras, num_encoder_tokens, num_decoder_tokens, latent_dim)
 
 
 def real_token_loss(model, encoder_input, decoder_input, decoder_target, target_lengths):

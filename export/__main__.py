@@ -1,8 +1,12 @@
 """python -m export RUN_DIR OUT_DIR [--force] [--quantize int8] [--shortlist]: a trained run
 -> a verified ONNX export.
+python -m export MODEL_FILE OUT_DIR --recipe keras-io|word-notebook --data PAIRS
+[--num-samples N]: the same for a model the keras-io tutorial or the word-level notebook
+trained (.keras or .h5).
 
-A thin CLI over export.exporter.export_run: prints the parity summary, and turns the
-project's named errors into one-line messages with exit status 2.
+A thin CLI over export.exporter.export_run and export.seed_export.export_seed_model: prints
+the parity summary, and turns the project's named errors into one-line messages with exit
+status 2.
 """
 
 import os
@@ -11,13 +15,14 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING chatter
 
 from export.errors import ExportError  # noqa: E402
-from export.parity import DEFAULT_SENTENCES  # noqa: E402
+from export.parity import DEFAULT_SCRIPT_SENTENCES, DEFAULT_SENTENCES  # noqa: E402
 from export.quantize import QUANTIZATIONS  # noqa: E402
 from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN  # noqa: E402
 from runtime.errors import ExportLoadError  # noqa: E402
 from runtime.manifest import MANIFEST_FILE  # noqa: E402
 from runtime.cli import Parser  # noqa: E402
 from train.cli import USER_ERRORS, fail  # noqa: E402
+from train.seed_data import RECIPES  # noqa: E402
 
 
 DEFAULTS = {"shortlist_frequent": DEFAULT_FREQUENT, "shortlist_per_token": DEFAULT_PER_SOURCE_TOKEN}
@@ -25,13 +30,28 @@ DEFAULTS = {"shortlist_frequent": DEFAULT_FREQUENT, "shortlist_per_token": DEFAU
 
 def main(argv=None):
     parser = Parser(prog="python -m export", description=__doc__.splitlines()[0])
-    parser.add_argument("run_dir", help="a run directory written by `python -m train`")
+    parser.add_argument("run_dir", metavar="RUN_DIR|MODEL_FILE",
+                        help="a run directory written by `python -m train`, or with --recipe "
+                             "a .keras/.h5 model file a seed tutorial trained")
     parser.add_argument("out_dir", help="the export directory to create")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing OUT_DIR (atomically)")
-    parser.add_argument("--data", help="the run's data file, if it has moved since training")
-    parser.add_argument("--sentences", type=int, default=DEFAULT_SENTENCES,
-                        help="validation sentences decoded by both Keras and ONNX")
+    parser.add_argument("--data", help="the run's data file, if it has moved since training; "
+                                       "with --recipe, the pairs file the script trained on")
+    parser.add_argument("--recipe", choices=RECIPES,
+                        help="MODEL_FILE was trained by this tutorial's script: rebuild its "
+                             "vocabularies, padding and stopping rule from --data")
+    parser.add_argument("--num-samples", type=int,
+                        help="--recipe: the pairs the script read (keras-io's default "
+                             "10000; the notebook's: all)")
+    parser.add_argument("--source-tokens", help="--recipe: the input vocabulary as a JSON "
+                                                "list (position = one-hot index)")
+    parser.add_argument("--target-tokens", help="--recipe: the target vocabulary, likewise")
+    parser.add_argument("--sentences", type=int,
+                        help=f"validation sentences decoded by both Keras and ONNX (default "
+                             f"{DEFAULT_SENTENCES}); with --recipe, training sentences "
+                             f"decoded by the script's decode_sequence (default "
+                             f"{DEFAULT_SCRIPT_SENTENCES})")
     parser.add_argument("--quantize", metavar="int8",
                         help="int8 weights (per channel), kept only if greedy output stays "
                              "identical to float32 on >= 95%% of the validation sentences and "
@@ -47,6 +67,14 @@ def main(argv=None):
                         help=f"likeliest target tokens kept per source token (default "
                              f"{DEFAULT_PER_SOURCE_TOKEN})")
     args = parser.parse_args(argv)
+    if args.recipe:
+        return _import(parser, args)
+    for option in ("num_samples", "source_tokens", "target_tokens"):
+        if getattr(args, option) is not None:
+            parser.error(f"--{option.replace('_', '-')} applies to a model file: it needs "
+                         f"--recipe")
+    if args.sentences is None:
+        args.sentences = DEFAULT_SENTENCES
     if args.sentences < 1:
         parser.error(f"--sentences must be >= 1, got {args.sentences}")
     if args.quantize is not None and args.quantize not in QUANTIZATIONS:
@@ -69,6 +97,27 @@ def main(argv=None):
                                  shortlist_frequent=args.shortlist_frequent,
                                  shortlist_per_token=args.shortlist_per_token)
     except (ExportError, ExportLoadError, *USER_ERRORS) as error:  # the gates load the export
+        return fail(error)
+    print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "
+          f"{len(manifest.files)} files with SHA-256 in {MANIFEST_FILE})")
+    return 0
+
+
+def _import(parser, args):
+    """MODEL_FILE OUT_DIR --recipe ...: a seed tutorial's model."""
+    if args.quantize or args.shortlist:
+        parser.error("--quantize and --shortlist apply to runs of `python -m train`, not to "
+                     "--recipe imports")
+    if args.sentences is not None and args.sentences < 1:
+        parser.error(f"--sentences must be >= 1, got {args.sentences}")
+    try:
+        from export.seed_export import export_seed_model  # imports TensorFlow
+
+        manifest, _ = export_seed_model(
+            args.run_dir, args.out_dir, args.recipe, args.data, args.num_samples,
+            args.source_tokens, args.target_tokens, args.force,
+            args.sentences or DEFAULT_SCRIPT_SENTENCES, log=lambda line: print(line, flush=True))
+    except (ExportError, ExportLoadError, *USER_ERRORS) as error:
         return fail(error)
     print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "
           f"{len(manifest.files)} files with SHA-256 in {MANIFEST_FILE})")

@@ -41,7 +41,7 @@ _ONNX_TYPES = {"int8": TensorProto.INT8, "int32": TensorProto.INT32, "int64": Te
                "float32": TensorProto.FLOAT}
 
 
-class _Builder:
+class Builder:
     """Collects nodes and weights; every intermediate gets a unique name."""
 
     def __init__(self):
@@ -63,23 +63,27 @@ class _Builder:
         self.nodes.append(helper.make_node(op, inputs, outputs, **attributes))
         return outputs[0] if len(outputs) == 1 else outputs
 
+    def model(self, name, io):
+        """The checked ModelProto of these nodes; io: the manifest's {"inputs", "outputs"}."""
+        proto = helper.make_model(
+            helper.make_graph(self.nodes, name, [_value(s) for s in io["inputs"]],
+                              [_value(s) for s in io["outputs"]], self.weights),
+            opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lstm-seq2seq-onnx")
+        onnx.checker.check_model(proto)
+        return proto
+
 
 def step_graph(model, variant, io, precision="float32"):
     """The ONNX ModelProto of decoder graph `variant` (a manifest GRAPH_FILES key) for a
     trained Keras model; io: the manifest's graph_io for it ({"inputs", "outputs"});
     precision: of a shortlist graph's candidate output layer (its LSTM is quantized later,
     with the other graphs, by export.quantize)."""
-    graph = _Builder()
+    graph = Builder()
     features = _lstm_step(graph, model)
     if attention_kind(model) != "none":
         features = _attend(graph, model, features)
-    _head(graph, model, variant, features, precision)
-    proto = helper.make_model(
-        helper.make_graph(graph.nodes, variant, [_value(s) for s in io["inputs"]],
-                          [_value(s) for s in io["outputs"]], graph.weights),
-        opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lstm-seq2seq-onnx")
-    onnx.checker.check_model(proto)
-    return proto
+    head(graph, *layers.output_layer_weights(model), variant, features, precision)
+    return graph.model(variant, io)
 
 
 def _value(spec):
@@ -98,20 +102,32 @@ def _lstm_step(graph, model):
                           f"use_bias {settings['use_bias']}; the export supports 'tanh', "
                           f"'sigmoid' and a bias (Keras's defaults)")
     embedding = model.get_layer(layers.DECODER_EMBEDDING).get_weights()[0]  # (vocab, embedding)
-    kernel, recurrent, bias = lstm.get_weights()  # (embedding, 4u), (u, 4u), (4u,)
-    units = recurrent.shape[0]
     embedded = graph.add("Gather", [graph.weight("embedding", embedding), names.PREVIOUS_TOKEN])
-    x = graph.add("Unsqueeze", [embedded, graph.axis(0)])  # (1 step, batch, embedding)
+    return lstm_step(graph, embedded, *lstm.get_weights())
+
+
+def lstm_step(graph, inputs, kernel, recurrent, bias):
+    """inputs (batch, features), state_h, state_c -> state_h_out, state_c_out by one fused
+    LSTM step with Keras's weights: kernel (features, 4u), recurrent (u, 4u), bias (4u,).
+    Returns the step's output (batch, u), which for one step is state_h_out itself."""
+    units = recurrent.shape[0]
+    x = graph.add("Unsqueeze", [inputs, graph.axis(0)])  # (1 step, batch, features)
     h0 = graph.add("Unsqueeze", [names.STATE_H, graph.axis(0)])  # (1 direction, batch, units)
     c0 = graph.add("Unsqueeze", [names.STATE_C, graph.axis(0)])
-    w = graph.weight("lstm_w", _onnx_gates(kernel).T[None])      # (1, 4u, embedding)
-    r = graph.weight("lstm_r", _onnx_gates(recurrent).T[None])   # (1, 4u, u)
-    b = graph.weight("lstm_b", np.concatenate([_onnx_gates(bias), np.zeros_like(bias)])[None])
+    w, r, b = onnx_lstm_weights(graph, kernel, recurrent, bias)
     _, new_h, new_c = graph.add("LSTM", [x, w, r, b, "", h0, c0], ["", "lstm_h", "lstm_c"],
                                 hidden_size=units)
     graph.add("Squeeze", [new_h, graph.axis(0)], [names.STATE_H_OUT])
     graph.add("Squeeze", [new_c, graph.axis(0)], [names.STATE_C_OUT])
     return names.STATE_H_OUT
+
+
+def onnx_lstm_weights(graph, kernel, recurrent, bias):
+    """Keras's LSTM weights as the ONNX LSTM op's W, R and B inputs (one direction)."""
+    w = graph.weight("lstm_w", _onnx_gates(kernel).T[None])      # (1, 4u, features)
+    r = graph.weight("lstm_r", _onnx_gates(recurrent).T[None])   # (1, 4u, u)
+    b = graph.weight("lstm_b", np.concatenate([_onnx_gates(bias), np.zeros_like(bias)])[None])
+    return w, r, b
 
 
 def _onnx_gates(weights):
@@ -179,9 +195,9 @@ def _int8_candidates(graph, features):
     return graph.add("Add", [scaled, names.CANDIDATE_BIAS])
 
 
-def _head(graph, model, variant, features, precision):
-    """features (batch, units) -> the variant's outputs (see the module docstring)."""
-    kernel, bias = layers.output_layer_weights(model)  # (units, V), (V,)
+def head(graph, kernel, bias, variant, features, precision="float32"):
+    """features (batch, units) -> the variant's outputs (see the module docstring) through
+    the output layer kernel (units, V), bias (V,)."""
     shortlist = variant in names.SHORTLIST_GRAPHS
     if shortlist:  # the runtime feeds the batch's columns of the output layer
         scores = (_int8_candidates(graph, features) if precision == "int8" else graph.add(

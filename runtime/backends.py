@@ -22,7 +22,7 @@ from onnxruntime import OrtValue
 
 from runtime import manifest as names
 from runtime.greedy import Backend
-from runtime.vocabulary import source_lengths
+from runtime.vocabulary import fixed_length, source_lengths
 
 _STATES = [names.STATE_H, names.STATE_C]
 _STEP_OUTPUTS = [names.NEXT_TOKEN, names.STATE_H_OUT, names.STATE_C_OUT]
@@ -34,14 +34,15 @@ def _graph(sessions, graph, shortlist):
     return sessions.get(graph + "_shortlist" if shortlist else graph)
 
 
-def cpu_backend(sessions, attention=False, shortlist=None):
+def cpu_backend(sessions, attention=False, shortlist=None, padding=None):
     """sessions: {graph name: InferenceSession}; attention: the graphs have the attention
     inputs and outputs (the manifest says); shortlist: a runtime.shortlist.Shortlist whose
-    graphs `step` and `top` then use."""
+    graphs `step` and `top` then use; padding: (length, pad id) of a fixed-length encoder
+    (LoadedExport.encoder_padding), applied to every batch it encodes."""
     encoder, full = sessions["encoder"], sessions["decoder"]
     greedy = _graph(sessions, "decoder_greedy", shortlist) or full  # full: format 2 and 3
     top_k = _graph(sessions, "decoder_top_k", shortlist)
-    encode = _encode(encoder, attention, shortlist)
+    encode = _encode(encoder, attention, shortlist, padding)
     vocabulary = full.get_outputs()[0].shape[-1]  # probabilities (batch, target vocabulary)
 
     step_outputs = _STEP_OUTPUTS + [names.ATTENTION_WEIGHTS] * attention
@@ -84,11 +85,12 @@ def _encoder_outputs(attention):
     return _STATES + [names.ENCODER_OUTPUTS] * attention
 
 
-def _encode(encoder, attention, shortlist):
+def _encode(encoder, attention, shortlist, padding):
     encoder_outputs = _encoder_outputs(attention)
 
     def encode(tokens):
-        state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: tokens}))
+        fed = tokens if padding is None else fixed_length(tokens, *padding)
+        state = tuple(encoder.run(encoder_outputs, {names.SOURCE_TOKENS: fed}))
         return state + _extra_state(tokens, attention, shortlist)
 
     return encode
@@ -103,7 +105,7 @@ def _extra_state(tokens, attention, shortlist):
     return extra
 
 
-def cuda_backend(sessions, attention=False, shortlist=None):
+def cuda_backend(sessions, attention=False, shortlist=None, padding=None):
     """Greedy steps with the states as OrtValues on the GPU; use greedy_decode(...,
     compact=False). `outputs` and `top` are None: run them with a cpu_backend."""
     encoder = sessions["encoder"]
@@ -112,7 +114,8 @@ def cuda_backend(sessions, attention=False, shortlist=None):
 
     def encode(tokens):
         binding = encoder.io_binding()
-        binding.bind_cpu_input(names.SOURCE_TOKENS, tokens)
+        binding.bind_cpu_input(names.SOURCE_TOKENS, tokens if padding is None
+                               else fixed_length(tokens, *padding))
         for name in encoder_outputs:
             binding.bind_output(name, "cuda")
         encoder.run_with_iobinding(binding)

@@ -13,10 +13,11 @@ from runtime import manifest as names
 from runtime.errors import ExportLoadError, VocabularyError
 from runtime.manifest import Manifest
 from runtime.onnx_bytes import uses_external_data
+from runtime.output_limit import OutputLimit
 from runtime.shortlist import Shortlist
 from runtime.subword import SubwordModelError, pieces_of
 from runtime.tokenize import Tokenizer, subword_tokenizer
-from runtime.vocabulary import Vocabulary
+from runtime.vocabulary import PAD_ID, Vocabulary
 
 _ORT_TYPES = {"int8": "tensor(int8)", "int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
 REQUIRED_FILES = (names.ENCODER_FILE, names.DECODER_FILE, names.SOURCE_VOCAB_FILE,
@@ -32,6 +33,9 @@ class LoadedExport:
     graphs: dict  # graph name (manifest.GRAPH_FILES) -> the verified ONNX bytes
     shortlist: object = None  # runtime.shortlist.Shortlist, for exports with a shortlist
     tokenizers: tuple = ()  # (source, target) runtime.tokenize.Tokenizer
+    # (length, pad id) for a fixed-length encoder (runtime.vocabulary.fixed_length), or None
+    encoder_padding: tuple | None = None
+    output_limit: OutputLimit | None = None  # the seed tutorials' stopping rule, or None
 
 
 def load_export(folder, shortlist=True):
@@ -56,7 +60,21 @@ def load_export(folder, shortlist=True):
         parsed = Shortlist.from_files(contents[names.SHORTLIST_FILE],
                                       contents[names.SHORTLIST_OUTPUT_FILE], folder,
                                       len(source_vocab), manifest.model, manifest.precision)
-    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, parsed, tokenizers)
+    limit = manifest.tokenization.get("output_limit")
+    return LoadedExport(folder, manifest, source_vocab, target_vocab, graphs, parsed, tokenizers,
+                        _encoder_padding(folder, manifest, source_vocab),
+                        OutputLimit(limit, target_vocab.tokens) if limit else None)
+
+
+def _encoder_padding(folder, manifest, source_vocab):
+    """(length, id of the padding token, or PAD_ID for all-zero inputs), or None."""
+    if manifest.fixed_padding is None:
+        return None
+    length, token = manifest.fixed_padding
+    if token is not None and token not in source_vocab.ids:
+        raise ExportLoadError(f"{_path(folder, names.MANIFEST_FILE)}: the padding token "
+                              f"{token!r} is not in {names.SOURCE_VOCAB_FILE}")
+    return length, PAD_ID if token is None else source_vocab.ids[token]
 
 
 def _tokenizer(folder, manifest, side, vocab, contents):
@@ -64,7 +82,7 @@ def _tokenizer(folder, manifest, side, vocab, contents):
     must be the vocabulary's tokens, id for id."""
     level, lowercase = manifest.tokenization["level"], manifest.tokenization["lowercase"]
     if level != "subword":
-        return Tokenizer(level, lowercase)
+        return Tokenizer(level, lowercase, join=manifest.tokenization.get("join"))
     path = _path(folder, names.SUBWORD_MODELS[side])
     try:
         tokenizer = subword_tokenizer(contents[names.SUBWORD_MODELS[side]], lowercase, path)

@@ -41,9 +41,13 @@ import json
 from runtime.errors import ManifestError
 
 # 2: the decoder also outputs next_token; 3: model.attention; 4: lean step graphs
-# (decoder_greedy, decoder_top_k), precision, shortlist; 5: subword level, model.output_size
-FORMAT_VERSION = 5
-READABLE_VERSIONS = (2, 3, 4, 5)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
+# (decoder_greedy, decoder_top_k), precision, shortlist; 5: subword level, model.output_size;
+# 6: models imported from the seed tutorials: fixed-length padding, tokenization.join,
+# tokenization.output_limit
+FORMAT_VERSION = 6
+READABLE_VERSIONS = (2, 3, 4, 5, 6)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
+JOINS = ("spaces",)  # tokenization.join: output tokens joined by single spaces (default: the
+                     # level's own, runtime.tokenize.detokenize)
 ATTENTIONS = ("none", "luong", "luong-dot", "bahdanau")  # model.attention
 PRECISIONS = ("float32", "int8")  # precision: the graphs' weights (int8: dynamic quantization)
 MANIFEST_FILE = "manifest.json"
@@ -156,8 +160,15 @@ class Manifest:
     format_version: int
     model: dict             # kind, attention, state_size, embedding_dim, vocab sizes,
                             # output_size (format 5: the output layer's input width)
-    tokenization: dict      # level, lowercase, special_tokens {name: id}, and for the
-                            # subword level subword_models {"source", "target": file}
+    tokenization: dict      # level, lowercase, special_tokens {name: id}, padding, and for
+                            # the subword level subword_models {"source", "target": file}.
+                            # padding: "right" (PAD_ID after the tokens; the encoder stops at
+                            # each row's length) or, format 6, {"fixed_length": L, "token": t}:
+                            # the encoder reads every row padded to L tokens with token t, or
+                            # with all-zero inputs where t is null (imported models). Format 6
+                            # may add join (JOINS) and output_limit {"separator", "characters"}:
+                            # an output stops once its tokens, each written after the
+                            # separator, are longer than that many characters.
     max_source_length: int  # longest input of the run's pairs (training and validation), tokens
     max_target_length: int  # longest target of the run's pairs, in tokens (without start/end)
     graphs: dict            # {graph: {"file", "inputs", "outputs"}} for graph_names(...)
@@ -210,6 +221,12 @@ class Manifest:
     def output_size(self):
         """The output layer's input width: model.output_size, or state_size before format 5."""
         return self.model.get("output_size", self.model["state_size"])
+
+    @property
+    def fixed_padding(self):
+        """(length, token or None) when the encoder reads fixed-length rows, else None."""
+        padding = self.tokenization.get("padding")
+        return (padding["fixed_length"], padding["token"]) if isinstance(padding, dict) else None
 
     @property
     def attention(self):

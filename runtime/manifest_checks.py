@@ -2,7 +2,7 @@
 tensors the format has for the model's kind and sizes. `first_problem` gives the first, as a
 message for runtime.manifest.Manifest.from_json's ManifestError, or None."""
 
-from runtime.manifest import (ATTENTIONS, GRAPH_FILES, PRECISIONS, SHORTLIST_FILE,
+from runtime.manifest import (ATTENTIONS, GRAPH_FILES, JOINS, PRECISIONS, SHORTLIST_FILE,
                               SHORTLIST_OUTPUT_FILE, SUBWORD_MODELS, graph_io, graph_names)
 from runtime.tokenize import LEVELS
 from runtime.vocabulary import RESERVED
@@ -38,8 +38,35 @@ def first_problem(values):
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               and len(v) == 64 for k, v in files.items()):
         return "files must map file names to SHA-256 hex digests"
-    return (_subword_problem(values) or _format_4_problem(values) or _graphs_problem(values)
-            or _io_problem(values))
+    return (_subword_problem(values) or _format_4_problem(values) or _import_problem(values)
+            or _graphs_problem(values) or _io_problem(values))
+
+
+def _import_problem(values):
+    """Format 6's tokenization fields (imported models), or None."""
+    tokenization, version = values["tokenization"], values["format_version"]
+    padding, join = tokenization.get("padding", "right"), tokenization.get("join")
+    limit = tokenization.get("output_limit")
+    if version < 6:
+        extra = [key for key in ("join", "output_limit") if key in tokenization]
+        if isinstance(padding, dict) or extra:
+            return f"tokenization {extra or ['padding']} need format 6, not {version}"
+        return None
+    if padding != "right" and not (
+            isinstance(padding, dict) and set(padding) == {"fixed_length", "token"}
+            and isinstance(padding["fixed_length"], int) and padding["fixed_length"] > 0
+            and (padding["token"] is None or isinstance(padding["token"], str))):
+        return (f"tokenization.padding must be \"right\" or {{\"fixed_length\": int > 0, "
+                f"\"token\": str or null}}, got {padding!r}")
+    if join is not None and join not in JOINS:
+        return f"tokenization.join must be one of {JOINS} or absent, got {join!r}"
+    if limit is not None and not (
+            isinstance(limit, dict) and set(limit) == {"separator", "characters"}
+            and isinstance(limit["separator"], str) and isinstance(limit["characters"], int)
+            and not isinstance(limit["characters"], bool) and limit["characters"] > 0):
+        return (f"tokenization.output_limit must be null or {{\"separator\": str, "
+                f"\"characters\": int > 0}}, got {limit!r}")
+    return None
 
 
 def _subword_problem(values):

@@ -201,6 +201,9 @@ def connect_tokens(request, put):
     tokens = request.translator.export.target_vocab.tokens
     if not request.searches:
         request.on_token = lambda id_: put(tokens[id_]) if id_ not in _SILENT else None
+        limit = request.translator.output_limit  # imported models: stop where it cuts
+        if limit is not None:
+            request.on_token = limit.streaming(request.on_token)
 
 
 def _connect(request, put):

@@ -31,12 +31,14 @@ class Tokenizer:
     """One side's text <-> tokens at a level; subword needs that side's model
     (a runtime.subword.SubwordPieces)."""
 
-    def __init__(self, level, lowercase=False, pieces=None):
+    def __init__(self, level, lowercase=False, pieces=None, join=None):
+        """join: None for the level's own detokenization, or "spaces" (runtime.manifest.JOINS:
+        tokens joined by single spaces, as the word-level notebook prints them)."""
         check_level(level)
         if (level == "subword") != (pieces is not None):
             raise TokenizationError(f"a {level}-level Tokenizer takes "
                                     f"{'a SentencePiece model' if level == 'subword' else 'no model'}")
-        self.level, self.lowercase, self.pieces = level, lowercase, pieces
+        self.level, self.lowercase, self.pieces, self.join = level, lowercase, pieces, join
 
     def tokenize(self, text):
         """Text -> list of token strings."""
@@ -47,6 +49,8 @@ class Tokenizer:
 
     def detokenize(self, tokens):
         """List of token strings -> text."""
+        if self.join == "spaces":
+            return " ".join(tokens)
         if self.pieces is None:
             return detokenize(tokens, self.level)
         return self.pieces.join(tokens)

@@ -15,7 +15,8 @@ Input policy (documented defaults):
   in the run's data) is cut (Translation.truncated says so); "error": InputError.
 - Empty or whitespace-only text gives "" without running the graphs; non-str is TypeError.
 - Output has at most max_length tokens (default: the longest target in the run's data), even when
-  <end> never comes.
+  <end> never comes. Models imported from the seed tutorials (`--recipe`) also stop as their
+  script did (runtime.output_limit), and read inputs padded to the script's fixed length.
 """
 
 import dataclasses
@@ -81,12 +82,21 @@ class Translator:
         self.unknown, self.too_long = unknown, too_long
         self.max_input_length = positive_int("max_input_length", self.manifest.max_source_length
                                           if max_input_length is None else max_input_length)
+        fixed = self.manifest.fixed_padding
+        if fixed and self.max_input_length > fixed[0]:
+            raise ValueError(f"max_input_length {self.max_input_length} exceeds {fixed[0]}: "
+                             f"this imported model reads every input padded to {fixed[0]} "
+                             f"tokens, as its script did, and cannot read longer ones")
         self.has_attention = self.manifest.attention != "none"  # the manifest picks the loop
         # The export's shortlist serves greedy and beam search unless turned off.
         self.shortlist = loaded.shortlist if shortlist else None
-        search = cpu_backend(sessions, self.has_attention, self.shortlist)
-        greedy = cuda_backend(sessions, self.has_attention, self.shortlist) if on_cuda else search
-        sampling = cpu_backend(sessions, self.has_attention) if self.shortlist else search
+        padding = loaded.encoder_padding  # imported fixed-length models; None for ours
+        search = cpu_backend(sessions, self.has_attention, self.shortlist, padding)
+        greedy = (cuda_backend(sessions, self.has_attention, self.shortlist, padding)
+                  if on_cuda else search)
+        sampling = cpu_backend(sessions, self.has_attention, None, padding) if self.shortlist \
+            else search
+        self.output_limit = loaded.output_limit
         self._backends = Backends(greedy, search, sampling)
         self._compact = not on_cuda  # device states cannot be indexed row by row
         self.sessions = sessions
@@ -163,6 +173,8 @@ class Translator:
         if not hypotheses:  # empty input: nothing was decoded
             return Translation("", (), unknown, truncated, source_tokens,
                                np.zeros((0, len(ids)), np.float32) if attention else None)
+        if self.output_limit is not None:  # the seed tutorials' stopping rule
+            hypotheses = [self.output_limit.cut(h) for h in hypotheses]
         candidates = [self._candidate(h) for h in hypotheses]
         best, weights = candidates[0], None
         if attention:  # (output ids, batch width) -> (output tokens, input tokens), without

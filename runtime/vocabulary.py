@@ -110,6 +110,18 @@ def pad_sequences(sequences):
     return out
 
 
+def fixed_length(tokens, length, pad_id):
+    """(batch, width) ids padded with PAD_ID -> (batch, max(width, length)) with every PAD_ID
+    position holding pad_id: the rows a fixed-length model read in training (imported seed
+    models, whose manifest gives the length and the padding token)."""
+    import numpy as np
+
+    tokens = np.asarray(tokens)
+    if tokens.shape[1] < length:
+        tokens = np.pad(tokens, ((0, 0), (0, length - tokens.shape[1])), constant_values=PAD_ID)
+    return np.where(tokens == PAD_ID, np.int32(pad_id), tokens).astype(np.int32)
+
+
 def source_lengths(tokens):
     """(batch, source_len) padded ids -> (batch,) int32: the real tokens of each row."""
     return (tokens != PAD_ID).sum(axis=1).astype("int32")

@@ -1,5 +1,6 @@
 """Shared test fixtures. The real corpora live in ../shared/data beside the project."""
 
+import collections
 import os
 import pathlib
 import random
@@ -121,3 +122,50 @@ def speed_ups(runs, tmp_path_factory):
         for name, chosen in options.items():
             export_run(runs[SPEED_UPS_RUN], folder / name, log=lambda line: None, **chosen)
     return {name: folder / name for name in options}
+
+
+# Tiny models trained by the seed tutorials' code paths (benchmarks.seed_scripts): keras-io's
+# (Keras 3, .keras) and the word-level notebook's (Keras 2 via tf_keras, .h5), exported once.
+SeedCase = collections.namedtuple("SeedCase", "model data_path num_samples data decoder out "
+                                              "manifest report")
+SEED_SAMPLES = 120  # keras-io's --num-samples here; the notebook reads every line
+
+
+def seed_pairs(count):
+    """Three columns, as the current manythings.org download; the last pairs add digits, so
+    that reading fewer of them gives smaller vocabularies."""
+    rows = []
+    for number, (source, target) in enumerate(word_pairs(count)):
+        extra = f" {number % 10}" if number >= 100 else ""
+        rows.append(f"{source}{extra}\t{target}{extra}\tCC-BY 2.0 (France) Attribution")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture(scope="session")
+def seed_models(tmp_path_factory):
+    """{"keras-io": SeedCase, "word-notebook": SeedCase}."""
+    import keras
+    import tf_keras
+
+    from benchmarks import seed_scripts
+    from export.seed_export import export_seed_model
+
+    folder = tmp_path_factory.mktemp("seeds")
+    pairs = folder / "pairs.txt"
+    pairs.write_text(seed_pairs(SEED_SAMPLES + 20), encoding="utf-8")
+    cases = {}
+    # Trained this little, the keras-io model ends its outputs with "\n", the notebook's runs
+    # into its length rule: both ways the scripts stop are covered.
+    for recipe, library, data, file, epochs, batch in (
+            ("keras-io", keras, seed_scripts.KerasIoData(pairs, SEED_SAMPLES), "s2s_model.keras",
+             1, 64),
+            ("word-notebook", tf_keras, seed_scripts.NotebookData(pairs), "training_model.h5",
+             3, 16)):
+        model = seed_scripts.train(library, data, 16, epochs, batch, folder / file)
+        samples = SEED_SAMPLES if recipe == "keras-io" else None
+        exported = export_seed_model(folder / file, folder / recipe, recipe, pairs, samples,
+                                     sentences=8, log=lambda line: None)
+        cases[recipe] = SeedCase(folder / file, pairs, samples, data,
+                                 seed_scripts.ScriptDecoder(library, model, data),
+                                 folder / recipe, *exported)
+    return cases

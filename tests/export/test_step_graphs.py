@@ -11,7 +11,7 @@ from export import step_graphs
 
 
 def blocked_argmax_session():
-    graph = step_graphs._Builder()
+    graph = step_graphs.Builder()
     position = step_graphs._blocked_argmax(graph, "logits")
     graph.add("Identity", [position], ["position"])
     proto = helper.make_model(helper.make_graph(

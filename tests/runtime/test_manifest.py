@@ -49,7 +49,7 @@ def test_round_trip_and_specs():
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 6 is not supported.*"
+    (lambda d: d.update(format_version=FORMAT_VERSION + 1), "format version 7 is not supported.*"
                                                             "upgrade this runtime"),
     (lambda d: d.update(format_version=1), "format version 1 is not supported"),
     (lambda d: d["model"].update(attention="transformer"), "model.attention 'transformer' is not"),

@@ -1,0 +1,93 @@
+"""The ONNX graphs of an imported seed model (export.seed_model), written node by node.
+
+The tutorials' models read one-hot rows and predict over their own sorted vocabularies. An
+export's vocabularies start with the reserved tokens (runtime.vocabulary), so ids are
+mapped: the script's token at index j has id j + 4 on both sides. Then:
+
+    encoder   source_tokens (batch, steps) -> script index (Gather; -1 for <pad>, <start>,
+              <end>, <unk>) -> one-hot (batch, steps, source tokens), all zero for -1 ->
+              the encoder LSTM over every step (no sequence lengths: the runtime pads each
+              row to the script's fixed length with its padding token, or with <pad>,
+              whose row is all zero, as the notebook's) -> state_h, state_c
+    decoder   previous_token -> one-hot the same way (<start> is the script's start token)
+              -> one LSTM step -> Dense logits over the script's tokens, arranged by id: the
+              script's end token's column becomes <end>'s, so the runtime stops on it;
+              <pad>, <start>, <unk> and the end token's own id get MASKED_LOGIT and are
+              never chosen -> the heads of export.step_graphs
+
+A one-hot row times the LSTM's kernel is the kernel's row, so this computes exactly what
+the Keras model computes on the script's arrays.
+"""
+
+import numpy as np
+from onnx import TensorProto
+
+from export.step_graphs import Builder, head, lstm_step, onnx_lstm_weights
+from runtime import manifest as names
+from runtime.vocabulary import END_ID, RESERVED, START_ID
+
+MASKED_LOGIT = -3.0e38  # below any real logit, still finite
+NOT_A_TOKEN = -1  # the script index of ids the script has no token for
+
+
+def source_index(script_tokens):
+    """(len(RESERVED) + tokens,) int64: each source id's script index, or -1."""
+    return np.array([NOT_A_TOKEN] * len(RESERVED) + list(range(len(script_tokens))), np.int64)
+
+
+def target_index(script_tokens, start):
+    """Each target id's script index as a decoder input: <start> is the script's start token."""
+    index = source_index(script_tokens)
+    index[START_ID] = script_tokens.index(start)
+    return index
+
+
+def output_columns(script_tokens, end):
+    """(len(RESERVED) + tokens,) int64: the script's output column of each target id, or -1
+    for ids that are never emitted. <end> is the script's end token."""
+    columns = source_index(script_tokens)
+    end_index = script_tokens.index(end)
+    columns[END_ID] = end_index
+    columns[len(RESERVED) + end_index] = NOT_A_TOKEN
+    return columns
+
+
+def arranged_output_layer(kernel, bias, columns):
+    """The Dense kernel (units, V) and bias (V,) arranged by id, masked ids included."""
+    masked = columns == NOT_A_TOKEN
+    taken = np.where(masked, 0, columns)
+    return (np.where(masked[None, :], 0.0, kernel[:, taken]).astype(np.float32),
+            np.where(masked, MASKED_LOGIT, bias[taken]).astype(np.float32))
+
+
+def _one_hot(graph, ids, index, size, prefix):
+    """ids (...) int32 -> (..., size) float32, all zero where index[id] is -1."""
+    script = graph.add("Gather", [graph.weight(f"{prefix}_index", index), ids])
+    column = graph.add("Unsqueeze", [script, graph.axis(-1)])
+    positions = graph.weight(f"{prefix}_positions", np.arange(size, dtype=np.int64))
+    return graph.add("Cast", [graph.add("Equal", [column, positions])], to=TensorProto.FLOAT)
+
+
+def encoder_graph(model, source_tokens, io):
+    """encoder.onnx for a SeedModel whose source vocabulary is source_tokens."""
+    graph = Builder()
+    one_hot = _one_hot(graph, names.SOURCE_TOKENS, source_index(source_tokens),
+                       model.source_size, "source")  # (batch, steps, tokens)
+    steps_first = graph.add("Transpose", [one_hot], perm=[1, 0, 2])  # ONNX LSTM: (steps, batch, .)
+    w, r, b = onnx_lstm_weights(graph, *model.encoder)
+    _, h, c = graph.add("LSTM", [steps_first, w, r, b], ["", "encoder_h", "encoder_c"],
+                        hidden_size=model.units)
+    graph.add("Squeeze", [h, graph.axis(0)], [names.STATE_H])
+    graph.add("Squeeze", [c, graph.axis(0)], [names.STATE_C])
+    return graph.model("encoder", io)
+
+
+def decoder_graph(model, target_tokens, recipe, variant, io):
+    """Decoder graph `variant` (decoder, decoder_greedy, decoder_top_k) for a SeedModel."""
+    graph = Builder()
+    one_hot = _one_hot(graph, names.PREVIOUS_TOKEN, target_index(target_tokens, recipe.start),
+                       model.target_size, "target")  # (batch, tokens)
+    features = lstm_step(graph, one_hot, *model.decoder)
+    kernel, bias = arranged_output_layer(*model.dense, output_columns(target_tokens, recipe.end))
+    head(graph, kernel, bias, variant, features)
+    return graph.model(variant, io)

@@ -1,0 +1,219 @@
+"""A model trained by a seed tutorial (keras-io `lstm_seq2seq`, the word-level notebook):
+its layers found by the graph's wiring, not by name, and its weights read from the file.
+
+The architecture (both tutorials):
+
+    input A (batch, steps, source tokens) one-hot -> LSTM E (return_state)
+    input B (batch, steps, target tokens) one-hot -> LSTM D (return_sequences,
+        return_state, initial_state = E's states) -> Dense (softmax) -> the model's output
+
+Read from the file's own config, so that every Keras writes a readable model:
+- `.keras` (Keras 3): config.json in the zip; weights through keras.saving.load_model.
+- `.h5` (Keras 2 and 3): the model_config attribute and the model_weights group, read with
+  h5py. Keras 3 cannot load a Keras 2 seq2seq .h5 at all (its LSTM config has `time_major`,
+  and the decoder's initial states are extra inbound tensors), so the weights are read as
+  stored.
+"""
+
+import dataclasses
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from export.errors import ExportError
+
+EXPECTED = ("two Inputs, two LSTMs and a softmax Dense wired as the keras-io / notebook "
+            "encoder-decoder (input -> LSTM with return_state; input -> LSTM with "
+            "return_sequences whose initial_state is the first LSTM's states -> Dense)")
+_LSTM_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
+                  "go_backwards": False, "stateful": False, "time_major": False}
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    name: str
+    kind: str        # the Keras class name
+    config: dict
+    inputs: tuple    # ((layer name, output index), ...) in call order
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedModel:
+    """The weights of a seed model's three layers, by role."""
+    encoder: tuple   # LSTM kernel (source tokens, 4u), recurrent (u, 4u), bias (4u,)
+    decoder: tuple   # the same, kernel (target tokens, 4u)
+    dense: tuple     # kernel (u, target tokens), bias (target tokens,)
+    names: dict      # role -> the layer's name in the file
+
+    @property
+    def units(self):
+        return self.encoder[1].shape[0]
+
+    @property
+    def source_size(self):
+        return self.encoder[0].shape[0]
+
+    @property
+    def target_size(self):
+        return self.dense[0].shape[1]
+
+
+def read_seed_model(path):
+    """The model file's three layers and weights; ExportError saying what is wrong."""
+    if os.path.isfile(os.path.join(path, "config.json")) and os.path.isdir(path):
+        raise ExportError(f"{path} is a run of `python -m train`: export it without --recipe")
+    if os.path.isdir(path):
+        raise ExportError(f"{path} is a folder; expected a .keras or .h5 model file. A Keras 2 "
+                          f"`model.save(\"s2s\")` folder (a TensorFlow SavedModel) cannot be "
+                          f"read by Keras 3: load it where it was trained and save it again "
+                          f"with model.save(\"s2s_model.h5\")")
+    if not os.path.isfile(path):
+        raise ExportError(f"MODEL_FILE {path} does not exist")
+    if zipfile.is_zipfile(path):
+        config, weights_of = _keras_file(path)
+    elif _is_hdf5(path):
+        config, weights_of = _h5_file(path)
+    else:
+        raise ExportError(f"{path} is neither a .keras (zip) nor a .h5 (HDF5) Keras model file")
+    roles = find_roles(path, parse_layers(path, config))
+    weights = {role: weights_of(layer.name) for role, layer in roles.items()}
+    model = SeedModel(weights["encoder"], weights["decoder"], weights["dense"],
+                      {role: layer.name for role, layer in roles.items()})
+    _check_shapes(path, model)
+    return model
+
+
+def _is_hdf5(path):
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89HDF\r\n\x1a\n"
+
+
+def _keras_file(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ExportError(f"{path}: not a Keras 3 model file (no readable config.json: "
+                          f"{error})") from None
+    loaded = []
+
+    def weights_of(name):
+        if not loaded:
+            import keras  # only once the structure is known to be right
+
+            try:
+                loaded.append(keras.saving.load_model(path, compile=False))
+            except Exception as error:  # Keras raises ValueError, TypeError, OSError, ...
+                raise ExportError(f"{path} cannot be loaded by Keras {keras.__version__} "
+                                  f"({error})") from None
+        return tuple(np.asarray(w, np.float32) for w in loaded[0].get_layer(name).get_weights())
+
+    return config, weights_of
+
+
+def _h5_file(path):
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            text = f.attrs.get("model_config")
+    except OSError as error:
+        raise ExportError(f"{path}: unreadable HDF5 ({error})") from None
+    if text is None:
+        raise ExportError(f"{path} holds weights only (model.save_weights); export needs the "
+                          f"whole model: save it with model.save(\"model.h5\")")
+    config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+
+    def weights_of(name):
+        with h5py.File(path, "r") as f:
+            group = f.get("model_weights", f).get(name)
+            if group is None:
+                raise ExportError(f"{path}: no weights stored for layer {name!r}")
+            names = [n.decode("utf-8") if isinstance(n, bytes) else n
+                     for n in group.attrs.get("weight_names", [])]
+            return tuple(np.asarray(group[n], np.float32) for n in names)
+
+    return config, weights_of
+
+
+def parse_layers(path, config):
+    """A functional model's config (Keras 2 or 3 form) -> [Layer]."""
+    if config.get("class_name") not in ("Functional", "Model"):
+        raise ExportError(f"{path} holds a {config.get('class_name')!r} model; expected a "
+                          f"functional model: {EXPECTED}")
+    return [Layer(layer.get("name") or layer["config"]["name"], layer["class_name"],
+                  layer["config"], tuple(_inbound(layer.get("inbound_nodes", []))))
+            for layer in config["config"]["layers"]]
+
+
+def _inbound(nodes):
+    """(layer name, output index) of every tensor a layer was called on, in order. Keras 3
+    names them {"keras_history": [layer, node, index]}; Keras 2 as [layer, node, index, {}]."""
+    if isinstance(nodes, dict):
+        if "keras_history" in nodes:
+            layer, _, index = nodes["keras_history"]
+            yield layer, index
+            return
+        for value in nodes.values():
+            yield from _inbound(value)
+    elif isinstance(nodes, list):
+        if len(nodes) == 4 and isinstance(nodes[0], str) and isinstance(nodes[2], int):
+            yield nodes[0], nodes[2]
+            return
+        for value in nodes:
+            yield from _inbound(value)
+
+
+def find_roles(path, layers):
+    """{"encoder", "decoder", "dense": Layer} by wiring; ExportError naming what differs."""
+    kinds = sorted(layer.kind for layer in layers)
+    if kinds != ["Dense", "InputLayer", "InputLayer", "LSTM", "LSTM"]:
+        raise ExportError(f"{path}: expected {EXPECTED}; found layers {kinds}")
+    inputs = {layer.name for layer in layers if layer.kind == "InputLayer"}
+    encoder = [layer for layer in layers if layer.kind == "LSTM" and len(layer.inputs) == 1
+               and layer.inputs[0][0] in inputs]
+    decoder = [layer for layer in layers if layer.kind == "LSTM" and len(layer.inputs) == 3]
+    if len(encoder) != 1 or len(decoder) != 1:
+        raise ExportError(f"{path}: expected {EXPECTED}; found LSTMs called on "
+                          f"{[list(layer.inputs) for layer in layers if layer.kind == 'LSTM']}")
+    encoder, decoder = encoder[0], decoder[0]
+    dense = next(layer for layer in layers if layer.kind == "Dense")
+    wiring = [(decoder.inputs[0][0] in inputs and decoder.inputs[0][0] != encoder.inputs[0][0],
+               "the second LSTM reads the other Input"),
+              (decoder.inputs[1:] == ((encoder.name, 1), (encoder.name, 2)),
+               "the second LSTM's initial_state is the first LSTM's (state_h, state_c)"),
+              (dense.inputs == ((decoder.name, 0),), "the Dense reads the second LSTM's sequence")]
+    for holds, rule in wiring:
+        if not holds:
+            raise ExportError(f"{path}: expected {EXPECTED}; but not: {rule} (found the "
+                              f"LSTM {decoder.name!r} called on {list(decoder.inputs)} and the "
+                              f"Dense on {list(dense.inputs)})")
+    _check_settings(path, encoder, decoder, dense)
+    return {"encoder": encoder, "decoder": decoder, "dense": dense}
+
+
+def _check_settings(path, encoder, decoder, dense):
+    needed = [(encoder, "return_state", True), (decoder, "return_sequences", True),
+              (decoder, "return_state", True), (dense, "activation", "softmax"),
+              (dense, "use_bias", True)]
+    needed += [(lstm, key, value) for lstm in (encoder, decoder)
+               for key, value in _LSTM_DEFAULTS.items()]
+    for layer, key, value in needed:
+        found = layer.config.get(key, _LSTM_DEFAULTS.get(key) if layer.kind == "LSTM" else None)
+        if found != value:
+            raise ExportError(f"{path}: layer {layer.name!r} ({layer.kind}) has {key}={found!r}; "
+                              f"the import supports {key}={value!r}, as the tutorials build it")
+
+
+def _check_shapes(path, model):
+    u = model.units
+    expected = {"encoder": [(model.source_size, 4 * u), (u, 4 * u), (4 * u,)],
+                "decoder": [(model.target_size, 4 * u), (u, 4 * u), (4 * u,)],
+                "dense": [(u, model.target_size), (model.target_size,)]}
+    for role, shapes in expected.items():
+        found = [w.shape for w in getattr(model, role)]
+        if found != shapes:
+            raise ExportError(f"{path}: layer {model.names[role]!r} has weights of shapes "
+                              f"{found}; the architecture needs {shapes}")
