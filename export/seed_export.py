@@ -47,7 +47,8 @@ def export_seed_model(model_path, out_path, recipe_name, data_path, num_samples=
         raise ExportError(f"--recipe {recipe.name} rebuilds the script's vocabularies and "
                           f"padded lengths from its data: give the pairs file with --data")
     if not os.path.isfile(data_path):
-        raise ExportError(f"--data {data_path} does not exist")
+        raise ExportError(f"--data {data_path} is not a file (expected the pairs file the "
+                          f"script read)")
     target = ExportTarget(out_path, model_path, force)
     model = read_seed_model(model_path)
     data = with_tokens(read_seed_data(recipe, data_path, num_samples), source_tokens,

@@ -77,7 +77,12 @@ def read_seed_model(path):
         config, weights_of = _h5_file(path)
     else:
         raise ExportError(f"{path} is neither a .keras (zip) nor a .h5 (HDF5) Keras model file")
-    roles = find_roles(path, parse_layers(path, config))
+    try:
+        layers = parse_layers(path, config)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise ExportError(f"{path}: its model config is not a Keras functional model's "
+                          f"({type(error).__name__}: {error})") from None
+    roles = find_roles(path, layers)
     weights = {role: weights_of(layer.name) for role, layer in roles.items()}
     model = SeedModel(weights["encoder"], weights["decoder"], weights["dense"],
                       {role: layer.name for role, layer in roles.items()})
@@ -124,16 +129,23 @@ def _h5_file(path):
     if text is None:
         raise ExportError(f"{path} holds weights only (model.save_weights); export needs the "
                           f"whole model: save it with model.save(\"model.h5\")")
-    config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    try:
+        config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ExportError(f"{path}: its model_config is not readable JSON ({error})") from None
 
     def weights_of(name):
-        with h5py.File(path, "r") as f:
-            group = f.get("model_weights", f).get(name)
-            if group is None:
-                raise ExportError(f"{path}: no weights stored for layer {name!r}")
-            names = [n.decode("utf-8") if isinstance(n, bytes) else n
-                     for n in group.attrs.get("weight_names", [])]
-            return tuple(np.asarray(group[n], np.float32) for n in names)
+        try:
+            with h5py.File(path, "r") as f:
+                group = f.get("model_weights", f).get(name)
+                if group is None:
+                    raise ExportError(f"{path}: no weights stored for layer {name!r}")
+                names = [n.decode("utf-8") if isinstance(n, bytes) else n
+                         for n in group.attrs.get("weight_names", [])]
+                return tuple(np.asarray(group[n], np.float32) for n in names)
+        except (KeyError, OSError) as error:  # a damaged or truncated file
+            raise ExportError(f"{path}: the weights of layer {name!r} cannot be read "
+                              f"({error})") from None
 
     return config, weights_of
 

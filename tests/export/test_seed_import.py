@@ -134,6 +134,10 @@ def test_another_architecture_is_refused_saying_what_was_found(tmp_path, seed_mo
         export_seed_model(tmp_path / "gru.keras", tmp_path / "out", "keras-io",
                           seed_models["keras-io"].data_path, log=lambda line: None)
     assert not (tmp_path / "out").exists()
+    keras.Sequential([keras.Input(shape=(None, 5)), keras.layers.LSTM(4)]).save(tmp_path / "seq.keras")
+    with pytest.raises(ExportError, match="holds a 'Sequential' model; expected a functional"):
+        export_seed_model(tmp_path / "seq.keras", tmp_path / "out", "keras-io",
+                          seed_models["keras-io"].data_path, log=lambda line: None)
 
 
 def one_line_error(capsys, argv):
@@ -148,6 +152,8 @@ def test_cli_errors_are_one_line_with_status_2_and_leave_nothing(seed_models, tm
     out = tmp_path / "out"
     garbage = tmp_path / "model.keras"
     garbage.write_bytes(b"not a model at all")
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(notebook.model.read_bytes()[:6000])
     other_data = tmp_path / "other.txt"
     other_data.write_text("I see.\tJe vois.\nRun now!\tCours !\n", encoding="utf-8")
     cases = [
@@ -162,10 +168,12 @@ def test_cli_errors_are_one_line_with_status_2_and_leave_nothing(seed_models, tm
         ([keras_io.model, out, "--recipe", "keras-io"], "give the pairs file with --data"),
         ([tmp_path, out, "--recipe", "keras-io", "--data", other_data], "is a folder"),
         ([keras_io.model, out], "is a model file, not a run"),
+        ([truncated, out, "--recipe", "word-notebook", "--data", notebook.data_path],
+         "truncated.h5"),
     ]
     for argv, message in cases:
         assert message in one_line_error(capsys, argv)
-        assert sorted(os.listdir(tmp_path)) == ["model.keras", "other.txt"]
+        assert sorted(os.listdir(tmp_path)) == ["model.keras", "other.txt", "truncated.h5"]
 
 
 def test_the_cli_imports_a_model(seed_models, tmp_path, capsys):
