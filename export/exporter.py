@@ -215,7 +215,7 @@ def _manifest(model, config, metadata, history, folder, io, precision="float32",
     data = metadata["data"]
     files = sorted(n for n in os.listdir(folder) if n != names.MANIFEST_FILE)
     return names.Manifest(
-        format_version=names.FORMAT_VERSION,
+        format_version=names.RUN_FORMAT_VERSION,
         model={"kind": "lstm-encoder-decoder", "attention": attention_kind(model),
                "state_size": _state_size(model), "output_size": _output_size(model),
                "embedding_dim": config.embedding_dim,

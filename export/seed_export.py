@@ -54,6 +54,13 @@ def export_seed_model(model_path, out_path, recipe_name, data_path, num_samples=
     data = with_tokens(read_seed_data(recipe, data_path, num_samples), source_tokens,
                        target_tokens)
     _check_sizes(model_path, model, data, data_path, source_tokens or target_tokens)
+    # As the scripts print them: the padded and stopping lengths cannot be checked against
+    # the model, so a user can compare them with the training log.
+    log(f"Number of samples: {len(data.pairs)}\nNumber of unique input tokens: "
+        f"{len(data.source_tokens)}\nNumber of unique output tokens: "
+        f"{len(data.target_tokens)}\nMax sequence length for inputs: "
+        f"{data.max_encoder_seq_length}\nMax sequence length for outputs: "
+        f"{data.max_decoder_seq_length}")
     vocabularies = (Vocabulary(RESERVED + tuple(data.source_tokens)),
                     Vocabulary(RESERVED + tuple(data.target_tokens)))
     limit = OutputLimit(_output_limit(data), vocabularies[1].tokens)
@@ -115,6 +122,9 @@ def _prove(model, data, io, folder, sentences, log):
     validation = data.validation_pairs or data.pairs
     sources = [translator.prepare(source)[0] for source, _ in validation]
     kept = [(ids, pair) for ids, pair in zip(sources, validation) if len(ids)]
+    if not kept:
+        raise ExportError(f"none of the {len(validation)} validation pairs has an input to "
+                          f"translate (all are blank), so the proofs cannot run")
     sizes = (len(translator.export.source_vocab), len(translator.export.target_vocab))
     report["numeric"] = parity.numeric_parity(
         reference, exported, io, [ids for ids, _ in kept], sizes,

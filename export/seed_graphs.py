@@ -10,10 +10,12 @@ mapped: the script's token at index j has id j + 4 on both sides. Then:
               row to the script's fixed length with its padding token, or with <pad>,
               whose row is all zero, as the notebook's) -> state_h, state_c
     decoder   previous_token -> one-hot the same way (<start> is the script's start token)
-              -> one LSTM step -> Dense logits over the script's tokens, arranged by id: the
-              script's end token's column becomes <end>'s, so the runtime stops on it;
-              <pad>, <start>, <unk> and the end token's own id get MASKED_LOGIT and are
-              never chosen -> the heads of export.step_graphs
+              -> one LSTM step -> Dense logits over the script's tokens. next_token is
+              the script's np.argmax (the first of equal maxima in the script's column
+              order), mapped to its id: the script's end token is <end>, so the runtime
+              stops on it. The probabilities (decoder) and the top-k (decoder_top_k) are
+              arranged by id: the end token's column is <end>'s; <pad>, <start>, <unk> and
+              the end token's own id get MASKED_LOGIT and are never chosen
 
 A one-hot row times the LSTM's kernel is the kernel's row, so this computes exactly what
 the Keras model computes on the script's arrays.
@@ -22,7 +24,8 @@ the Keras model computes on the script's arrays.
 import numpy as np
 from onnx import TensorProto
 
-from export.step_graphs import Builder, head, lstm_step, onnx_lstm_weights
+from export.step_graphs import (BLOCKED_ARGMAX_FROM, Builder, blocked_argmax, head, lstm_step,
+                                onnx_lstm_weights, padded)
 from runtime import manifest as names
 from runtime.vocabulary import END_ID, RESERVED, START_ID
 
@@ -50,6 +53,15 @@ def output_columns(script_tokens, end):
     columns[END_ID] = end_index
     columns[len(RESERVED) + end_index] = NOT_A_TOKEN
     return columns
+
+
+def column_ids(columns):
+    """The inverse of output_columns: (script tokens,) int32, each column's id."""
+    ids = np.zeros(int(columns.max()) + 1, np.int32)
+    for id_, column in enumerate(columns):
+        if column != NOT_A_TOKEN:
+            ids[column] = id_
+    return ids
 
 
 def arranged_output_layer(kernel, bias, columns):
@@ -88,6 +100,29 @@ def decoder_graph(model, target_tokens, recipe, variant, io):
     one_hot = _one_hot(graph, names.PREVIOUS_TOKEN, target_index(target_tokens, recipe.start),
                        model.target_size, "target")  # (batch, tokens)
     features = lstm_step(graph, one_hot, *model.decoder)
-    kernel, bias = arranged_output_layer(*model.dense, output_columns(target_tokens, recipe.end))
-    head(graph, kernel, bias, variant, features)
+    columns = output_columns(target_tokens, recipe.end)
+    if variant == "decoder_top_k":
+        head(graph, *arranged_output_layer(*model.dense, columns), variant, features)
+    else:
+        _script_argmax_head(graph, model.dense, columns, variant, features)
     return graph.model(variant, io)
+
+
+def _script_argmax_head(graph, dense, columns, variant, features):
+    """next_token as the script picks it; for `decoder` also the probabilities by id."""
+    kernel, bias = dense  # (units, V), (V,) in the script's order
+    if variant == "decoder":
+        arranged_kernel, arranged_bias = arranged_output_layer(kernel, bias, columns)
+        product = graph.add("MatMul", [features, graph.weight("output_kernel", arranged_kernel)])
+        logits = graph.add("Add", [product, graph.weight("output_bias", arranged_bias)])
+        graph.add("Softmax", [logits], [names.PROBABILITIES], axis=1)
+    blocked = variant == "decoder_greedy" and kernel.shape[1] >= BLOCKED_ARGMAX_FROM
+    ids = column_ids(columns)
+    if blocked:  # padded columns never win; their ids are never read
+        kernel, bias = padded(kernel, bias)
+        ids = np.concatenate([ids, np.zeros(kernel.shape[1] - len(ids), np.int32)])
+    product = graph.add("MatMul", [features, graph.weight("script_kernel", kernel)])
+    logits = graph.add("Add", [product, graph.weight("script_bias", bias)])
+    position = blocked_argmax(graph, logits) if blocked else graph.add(
+        "ArgMax", [logits], axis=1, keepdims=0)  # the first of equal maxima, as np.argmax
+    graph.add("Gather", [graph.weight("column_ids", ids), position], [names.NEXT_TOKEN])

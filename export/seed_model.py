@@ -8,7 +8,8 @@ The architecture (both tutorials):
         return_state, initial_state = E's states) -> Dense (softmax) -> the model's output
 
 Read from the file's own config, so that every Keras writes a readable model:
-- `.keras` (Keras 3): config.json in the zip; weights through keras.saving.load_model.
+- `.keras` (Keras 3, or tf_keras): config.json and model.weights.h5 in the zip, read with
+  h5py (Keras 3 cannot load tf_keras's).
 - `.h5` (Keras 2 and 3): the model_config attribute and the model_weights group, read with
   h5py. Keras 3 cannot load a Keras 2 seq2seq .h5 at all (its LSTM config has `time_major`,
   and the decoder's initial states are extra inbound tensors), so the weights are read as
@@ -16,6 +17,7 @@ Read from the file's own config, so that every Keras writes a readable model:
 """
 
 import dataclasses
+import io
 import json
 import os
 import zipfile
@@ -84,6 +86,11 @@ def read_seed_model(path):
                           f"({type(error).__name__}: {error})") from None
     roles = find_roles(path, layers)
     weights = {role: weights_of(layer.name) for role, layer in roles.items()}
+    for role, count in (("encoder", 3), ("decoder", 3), ("dense", 2)):
+        if len(weights[role]) != count:
+            raise ExportError(f"{path}: layer {roles[role].name!r} has {len(weights[role])} "
+                              f"stored weights; a {roles[role].kind} of the tutorials has "
+                              f"{count} (kernel, {'recurrent kernel, ' * (count == 3)}bias)")
     model = SeedModel(weights["encoder"], weights["decoder"], weights["dense"],
                       {role: layer.name for role, layer in roles.items()})
     _check_shapes(path, model)
@@ -96,24 +103,34 @@ def _is_hdf5(path):
 
 
 def _keras_file(path):
+    """config.json and model.weights.h5 of a .keras zip, as Keras 3 and tf_keras (Keras 2)
+    both write it: a layer's weights under layers/<name>/[cell/]vars/<i>, read with h5py
+    (tf_keras's Functional config is not loadable by Keras 3)."""
+    import h5py
+
     try:
         with zipfile.ZipFile(path) as archive:
             config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.h5")
     except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ExportError(f"{path}: not a Keras 3 model file (no readable config.json: "
-                          f"{error})") from None
-    loaded = []
+        raise ExportError(f"{path}: not a Keras model file (no readable config.json and "
+                          f"model.weights.h5: {error})") from None
 
     def weights_of(name):
-        if not loaded:
-            import keras  # only once the structure is known to be right
-
-            try:
-                loaded.append(keras.saving.load_model(path, compile=False))
-            except Exception as error:  # Keras raises ValueError, TypeError, OSError, ...
-                raise ExportError(f"{path} cannot be loaded by Keras {keras.__version__} "
-                                  f"({error})") from None
-        return tuple(np.asarray(w, np.float32) for w in loaded[0].get_layer(name).get_weights())
+        try:
+            with h5py.File(io.BytesIO(weights), "r") as f:
+                group = f.get(f"layers/{name}")
+                if group is None:
+                    raise ExportError(f"{path}: no weights stored for layer {name!r}")
+                found = []
+                group.visititems(lambda key, item: found.append((key, item[()])) if isinstance(
+                    item, h5py.Dataset) else None)
+        except OSError as error:
+            raise ExportError(f"{path}: its model.weights.h5 is unreadable ({error})") from None
+        # keys like "cell/vars/0": in variable order within each parent
+        found.sort(key=lambda pair: (pair[0].rsplit("/", 1)[0], int(pair[0].rsplit("/", 1)[1])
+                                     if pair[0].rsplit("/", 1)[1].isdigit() else 0))
+        return tuple(np.asarray(value, np.float32) for _, value in found)
 
     return config, weights_of
 

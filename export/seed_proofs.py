@@ -12,7 +12,8 @@
 
 import numpy as np
 
-from export.seed_graphs import NOT_A_TOKEN, output_columns, source_index, target_index
+from export.seed_graphs import (NOT_A_TOKEN, column_ids, output_columns, source_index,
+                                target_index)
 from runtime.greedy import Backend
 from runtime.vocabulary import fixed_length
 
@@ -50,7 +51,7 @@ def reference_backend(encoder, decoder, data, padding):
     sources = source_index(data.source_tokens)
     targets = target_index(data.target_tokens, data.recipe.start)
     columns = output_columns(data.target_tokens, data.recipe.end)
-    masked = columns == NOT_A_TOKEN
+    masked, ids = columns == NOT_A_TOKEN, column_ids(columns)
 
     def encode(tokens):
         rows = _one_hot(sources[fixed_length(tokens, *padding)], len(data.source_tokens))
@@ -61,7 +62,8 @@ def reference_backend(encoder, decoder, data, padding):
         probabilities, state_h, state_c = (np.asarray(x) for x in decoder(
             [rows, *state], training=False))
         by_id = np.where(masked, 0.0, probabilities[:, 0, np.where(masked, 0, columns)])
-        return by_id.astype(np.float32), state_h, state_c, by_id.argmax(-1).astype(np.int32)
+        next_token = ids[probabilities[:, 0].argmax(-1)]  # the script's np.argmax, as an id
+        return by_id.astype(np.float32), state_h, state_c, next_token
 
     def step(token, state, weights=False):
         _, state_h, state_c, next_token = outputs(token, state)

@@ -205,8 +205,8 @@ def head(graph, kernel, bias, variant, features, precision="float32"):
         logits = graph.add("Add", [scores, names.CANDIDATE_MASK])  # (batch, candidates)
     else:
         blocked = variant == "decoder_greedy" and kernel.shape[1] >= BLOCKED_ARGMAX_FROM
-        if blocked:  # padded to whole blocks for _blocked_argmax
-            kernel, bias = _padded(kernel, bias)
+        if blocked:  # padded to whole blocks for blocked_argmax
+            kernel, bias = padded(kernel, bias)
         # MatMul + Add, which onnxruntime fuses into one Gemm, and which its dynamic int8
         # quantization handles (it leaves Gemm in float32)
         product = graph.add("MatMul", [features, graph.weight("output_kernel", kernel)])
@@ -214,7 +214,7 @@ def head(graph, kernel, bias, variant, features, precision="float32"):
     if variant == "decoder":
         graph.add("Softmax", [logits], [names.PROBABILITIES], axis=1)
     if variant == "decoder_greedy" and blocked:
-        _vocabulary_ids(graph, _blocked_argmax(graph, logits), names.NEXT_TOKEN, False)
+        _vocabulary_ids(graph, blocked_argmax(graph, logits), names.NEXT_TOKEN, False)
         return
     if variant in ("decoder", "decoder_greedy", "decoder_greedy_shortlist"):
         position = graph.add("ArgMax", [logits], axis=1, keepdims=0)  # first of equals
@@ -236,7 +236,7 @@ BLOCKED_ARGMAX_FROM = 1024
 PAD_LOGIT = -3.0e38  # a padded column's bias: below any real logit, still finite
 
 
-def _padded(kernel, bias):
+def padded(kernel, bias):
     """The output layer with columns added up to a multiple of ARGMAX_BLOCK: copies of column
     0 (so that per-channel int8 scales stay sane) whose bias makes them never the largest."""
     extra = -kernel.shape[1] % ARGMAX_BLOCK
@@ -244,7 +244,7 @@ def _padded(kernel, bias):
             np.concatenate([bias, np.full(extra, PAD_LOGIT, bias.dtype)]))
 
 
-def _blocked_argmax(graph, logits):
+def blocked_argmax(graph, logits):
     """ArgMax over (batch, V) logits, V a multiple of ARGMAX_BLOCK, in two levels: the block
     holding the maximum (a vectorised ReduceMax, then ArgMax over V / 128 block maxima), then
     the position inside it. onnxruntime's ArgMax is a scalar loop: at batch 64 over 6,528

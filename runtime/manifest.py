@@ -45,6 +45,9 @@ from runtime.errors import ManifestError
 # 6: models imported from the seed tutorials: fixed-length padding, tokenization.join,
 # tokenization.output_limit
 FORMAT_VERSION = 6
+# What exports of this project's own runs are written as: format 6 adds only what imported
+# models need, so runs stay readable by runtimes that read up to 5.
+RUN_FORMAT_VERSION = 5
 READABLE_VERSIONS = (2, 3, 4, 5, 6)  # versions 2 and 3 have only encoder.onnx and decoder.onnx
 JOINS = ("spaces",)  # tokenization.join: output tokens joined by single spaces (default: the
                      # level's own, runtime.tokenize.detokenize)

@@ -24,17 +24,23 @@ class OutputLimit:
 
     def kept(self, ids):
         """How many of `ids` the rule keeps: up to and including the one that crosses."""
+        return self._crossing(ids) or len(ids)
+
+    def _crossing(self, ids):
+        """The count of ids up to the one that crosses the limit, or None if none does."""
         written = 0
         for count, id_ in enumerate(ids, 1):
             written += self.costs[id_]
             if written > self.characters:
                 return count
-        return len(ids)
+        return None
 
     def cut(self, hypothesis):
-        """A runtime.beam.Hypothesis cut by the rule (ended=False when it was cut)."""
-        count = self.kept(hypothesis.ids)
-        if count == len(hypothesis.ids):
+        """A runtime.beam.Hypothesis cut by the rule: where a token crosses the limit, the
+        script stopped after it, without <end> (ended=False, no <end> score), even when
+        the decoder would have written <end> next."""
+        count = self._crossing(hypothesis.ids)
+        if count is None:
             return hypothesis
         scores = hypothesis.token_scores
         weights = hypothesis.attention
@@ -42,6 +48,18 @@ class OutputLimit:
             hypothesis, ids=tuple(hypothesis.ids[:count]), ended=False,
             token_scores=None if scores is None else tuple(scores[:count]),
             attention=None if weights is None else weights[:count])
+
+    def cut_ranked(self, hypotheses, length_penalty):
+        """Beam search's n-best cut: each hypothesis cut, then ranked again as the beam
+        ranks them (ended ones first), keeping the best of those the cut made equal."""
+        ranked = sorted((self.cut(h) for h in hypotheses),
+                        key=lambda h: h.rank_key(length_penalty))
+        seen, kept = set(), []
+        for hypothesis in ranked:
+            if hypothesis.ids not in seen:
+                seen.add(hypothesis.ids)
+                kept.append(hypothesis)
+        return kept
 
     def streaming(self, put):
         """put(id) for each streamed id until the rule stops the output."""

@@ -62,7 +62,8 @@ class Request:
         (the request goes on; for a deadline on the request itself, submit a timeout)."""
         hypotheses = self.future.result(timeout)
         return self.translator.translation(self.prepared, hypotheses, self.attention,
-                                           self.decoding.strategy == "beam")
+                                           self.decoding.strategy == "beam",
+                                           self.decoding.length_penalty)
 
     def cancel(self):
         """True if cancelled; False if it had already finished."""

@@ -150,8 +150,8 @@ class Translator:
                                       scores, self._compact)
             for row, row_hypotheses in zip(rows, hypotheses):
                 found[row] = row_hypotheses
-        return [self.translation(p, h, attention, decoding.strategy == "beam")
-                for p, h in zip(prepared, found)]
+        return [self.translation(p, h, attention, decoding.strategy == "beam",
+                                 decoding.length_penalty) for p, h in zip(prepared, found)]
 
     def check_options(self, max_length, decoding, attention):
         """-> (max_length, decoding) with their defaults; ValueError or TypeError if wrong."""
@@ -166,15 +166,17 @@ class Translator:
         decoding.check_lengths(max_length)
         return max_length, decoding
 
-    def translation(self, prepared, hypotheses, attention, n_best):
-        """prepare()'s result and the decoder's hypotheses, best first -> Translation."""
+    def translation(self, prepared, hypotheses, attention, n_best, length_penalty=0.0):
+        """prepare()'s result and the decoder's hypotheses, best first -> Translation.
+        n_best: beam search's (ranked with length_penalty)."""
         ids, unknown, truncated = prepared
         source_tokens = tuple(self.export.source_vocab.tokens[i] for i in ids)
         if not hypotheses:  # empty input: nothing was decoded
             return Translation("", (), unknown, truncated, source_tokens,
                                np.zeros((0, len(ids)), np.float32) if attention else None)
         if self.output_limit is not None:  # the seed tutorials' stopping rule
-            hypotheses = [self.output_limit.cut(h) for h in hypotheses]
+            hypotheses = (self.output_limit.cut_ranked(hypotheses, length_penalty) if n_best
+                          else [self.output_limit.cut(h) for h in hypotheses])
         candidates = [self._candidate(h) for h in hypotheses]
         best, weights = candidates[0], None
         if attention:  # (output ids, batch width) -> (output tokens, input tokens), without

@@ -21,6 +21,7 @@ A file may have two columns (input, target) or more (the current manythings.org 
 adds an attribution); only the first two are read.
 """
 
+import collections
 import dataclasses
 import json
 import re
@@ -146,7 +147,7 @@ def read_token_list(path):
     if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
         raise DataError(f"{path}: expected a JSON list of non-empty strings (position = the "
                         f"token's one-hot index)")
-    duplicated = sorted({t for t in tokens if tokens.count(t) > 1})
+    duplicated = sorted(t for t, n in collections.Counter(tokens).items() if n > 1)
     if duplicated:
         raise DataError(f"{path}: tokens listed twice: {duplicated[:5]}")
     return tokens

@@ -12,7 +12,7 @@ from tests.conftest import ATTENTION_KINDS, KINDS
 @pytest.mark.parametrize("kind", ATTENTION_KINDS)
 def test_manifest_describes_the_attention_tensors(exports, kind):
     _, manifest, _ = exports[kind]
-    assert manifest.format_version == names.FORMAT_VERSION == 6
+    assert manifest.format_version == names.RUN_FORMAT_VERSION == 5
     assert manifest.attention == KINDS[kind][1]
     assert manifest.tokenization["level"] == KINDS[kind][0]
     inputs, outputs = manifest.io_specs("decoder")

@@ -31,7 +31,7 @@ def test_export_directory_and_manifest(exports, kind):
     assert loaded.tokenization["level"] == level and loaded.attention == attention
     assert loaded.tokenization["special_tokens"] == {"<pad>": 0, "<start>": 1, "<end>": 2, "<unk>": 3}
     assert loaded.model["state_size"] == 16 and loaded.opset == 17
-    assert loaded.format_version == 6 and loaded.precision == "float32" and loaded.shortlist is None
+    assert loaded.format_version == 5 and loaded.precision == "float32" and loaded.shortlist is None
     assert set(loaded.versions) >= {"keras", "tensorflow", "tf2onnx", "onnx", "onnxruntime"}
     assert loaded.training["config"]["level"] == level and loaded.max_source_length > 0
 

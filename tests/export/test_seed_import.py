@@ -215,3 +215,17 @@ def test_inputs_longer_than_the_scripts_padded_length_are_cut_or_refused(seed_mo
     assert Translator.load(case.out).translate_detailed([long_text])[0].truncated
     with pytest.raises(ValueError, match=f"exceeds {length}: this imported model reads"):
         Translator.load(case.out, max_input_length=length + 1)
+
+
+def test_a_keras_2_model_saved_as_keras_imports_the_same(seed_models, tmp_path):
+    """tf_keras writes .keras files too; Keras 3 cannot load their Functional config, so
+    the import reads them as it reads a .h5: config and weights as stored."""
+    import tf_keras
+
+    case = seed_models["word-notebook"]
+    tf_keras.models.load_model(case.model).save(tmp_path / "training_model.keras")
+    export_seed_model(tmp_path / "training_model.keras", tmp_path / "out", "word-notebook",
+                      case.data_path, sentences=2, log=lambda line: None)
+    texts = inputs(case)[:6]
+    assert Translator.load(tmp_path / "out").translate_batch(texts) == \
+        Translator.load(case.out).translate_batch(texts)

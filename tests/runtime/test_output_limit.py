@@ -90,3 +90,21 @@ def test_older_formats_cannot_carry_the_rules():
     manifest.tokenization["join"] = "spaces"
     with pytest.raises(ManifestError, match=r"\['join'\] need format 6"):
         Manifest.from_json(manifest.to_json())
+
+
+def test_a_crossing_last_token_ends_the_output_even_if_end_came_next():
+    """The script stopped on length after "bb": the <end> the decoder wrote next was never
+    read, so neither its score nor ended=True may stay."""
+    limit = OutputLimit({"separator": " ", "characters": 4}, TOKENS)
+    cut = limit.cut(Hypothesis((4, 5), (-0.5, -1.0, -0.1), True))
+    assert cut.ids == (4, 5) and cut.token_scores == (-0.5, -1.0) and not cut.ended
+
+
+def test_beam_candidates_are_ranked_again_after_the_cut():
+    limit = OutputLimit({"separator": " ", "characters": 4}, TOKENS)
+    cut_long = Hypothesis((6, 6, 4), (-0.1, -0.1, -0.1, -0.1), True)     # " ccc ccc": cut
+    same_prefix = Hypothesis((6, 6, 5), (-0.1, -0.1, -0.2, -0.1), True)  # the same once cut
+    ended = Hypothesis((4,), (-1.0, -1.0), True)
+    ranked = limit.cut_ranked([cut_long, same_prefix, ended], length_penalty=0.0)
+    assert [h.ids for h in ranked] == [(4,), (6, 6)]  # finished first; duplicates merged
+    assert ranked[1].token_scores == (-0.1, -0.1)
