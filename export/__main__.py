@@ -111,6 +111,10 @@ def _import(parser, args):
     if args.sentences is not None and args.sentences < 1:
         parser.error(f"--sentences must be >= 1, got {args.sentences}")
     try:
+        from export.seed_checks import prepare_import  # no TensorFlow: quick, quiet refusals
+
+        prepare_import(args.run_dir, args.out_dir, args.recipe, args.data, args.num_samples,
+                       args.source_tokens, args.target_tokens, args.force)
         from export.seed_export import export_seed_model  # imports TensorFlow
 
         manifest, _ = export_seed_model(

@@ -22,7 +22,6 @@ import tensorflow as tf
 from export import parity, seed_graphs, seed_proofs
 from export.errors import ExportError, ParityError
 from export.step_graphs import OPSET
-from export.target import ExportTarget
 from runtime import manifest as names
 from runtime.atomic import write_json_atomic, write_text_atomic
 from runtime.backends import cpu_backend
@@ -31,8 +30,7 @@ from runtime.output_limit import OutputLimit
 from runtime.translator import Translator
 from runtime.vocabulary import RESERVED, Vocabulary
 from train.run_dir import file_sha256
-from train.seed_data import read_seed_data, recipe_named, with_tokens
-from export.seed_model import read_seed_model
+from export.seed_checks import data_summary, prepare_import
 
 
 
@@ -42,25 +40,9 @@ def export_seed_model(model_path, out_path, recipe_name, data_path, num_samples=
     """Import and prove a seed model; -> (Manifest, parity report). Raises DataError (the
     data or token lists), ExportError (the model file, sizes), ParityError (the proofs).
     OUT_DIR is untouched unless every proof passes."""
-    recipe = recipe_named(recipe_name)
-    if not data_path:
-        raise ExportError(f"--recipe {recipe.name} rebuilds the script's vocabularies and "
-                          f"padded lengths from its data: give the pairs file with --data")
-    if not os.path.isfile(data_path):
-        raise ExportError(f"--data {data_path} is not a file (expected the pairs file the "
-                          f"script read)")
-    target = ExportTarget(out_path, model_path, force)
-    model = read_seed_model(model_path)
-    data = with_tokens(read_seed_data(recipe, data_path, num_samples), source_tokens,
-                       target_tokens)
-    _check_sizes(model_path, model, data, data_path, source_tokens or target_tokens)
-    # As the scripts print them: the padded and stopping lengths cannot be checked against
-    # the model, so a user can compare them with the training log.
-    log(f"Number of samples: {len(data.pairs)}\nNumber of unique input tokens: "
-        f"{len(data.source_tokens)}\nNumber of unique output tokens: "
-        f"{len(data.target_tokens)}\nMax sequence length for inputs: "
-        f"{data.max_encoder_seq_length}\nMax sequence length for outputs: "
-        f"{data.max_decoder_seq_length}")
+    target, model, data = prepare_import(model_path, out_path, recipe_name, data_path,
+                                         num_samples, source_tokens, target_tokens, force)
+    log(data_summary(data))
     vocabularies = (Vocabulary(RESERVED + tuple(data.source_tokens)),
                     Vocabulary(RESERVED + tuple(data.target_tokens)))
     limit = OutputLimit(_output_limit(data), vocabularies[1].tokens)
@@ -77,19 +59,6 @@ def export_seed_model(model_path, out_path, recipe_name, data_path, num_samples=
         write_text_atomic(os.path.join(staging, names.MANIFEST_FILE), manifest.to_json())
         target.publish(staging)
     return manifest, report
-
-
-def _check_sizes(model_path, model, data, data_path, given):
-    rebuilt = (len(data.source_tokens), len(data.target_tokens))
-    if rebuilt == (model.source_size, model.target_size):
-        return
-    source = "the token lists given" if given else (
-        f"the {data.recipe.name} recipe rebuilt from {len(data.pairs)} pairs of {data_path}")
-    raise ExportError(
-        f"{model_path} reads {model.source_size} input tokens and predicts "
-        f"{model.target_size}, but {source} give {rebuilt[0]} and {rebuilt[1]}: the usual "
-        f"sign of a different data file or --num-samples than the model was trained with "
-        f"(the script's default: {data.recipe.default_num_samples or 'every pair'})")
 
 
 def _output_limit(data):

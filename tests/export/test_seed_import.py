@@ -229,3 +229,17 @@ def test_a_keras_2_model_saved_as_keras_imports_the_same(seed_models, tmp_path):
     texts = inputs(case)[:6]
     assert Translator.load(tmp_path / "out").translate_batch(texts) == \
         Translator.load(case.out).translate_batch(texts)
+
+
+def test_refusals_print_exactly_one_line_before_tensorflow_is_imported(seed_models, tmp_path):
+    """As a user runs it: TensorFlow writes log lines to stderr as it is imported, so the
+    checks that can refuse an import run before it is."""
+    from tests.export.test_cli import run_cli
+
+    case = seed_models["keras-io"]
+    result = run_cli(case.model, tmp_path / "out", "--recipe", "keras-io", "--data",
+                     case.data_path, "--num-samples", "60")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert "different data file or --num-samples" in result.stderr
+    assert not (tmp_path / "out").exists()

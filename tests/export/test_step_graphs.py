@@ -12,7 +12,7 @@ from export import step_graphs
 
 def blocked_argmax_session():
     graph = step_graphs.Builder()
-    position = step_graphs._blocked_argmax(graph, "logits")
+    position = step_graphs.blocked_argmax(graph, "logits")
     graph.add("Identity", [position], ["position"])
     proto = helper.make_model(helper.make_graph(
         graph.nodes, "argmax",
@@ -40,7 +40,7 @@ def test_the_two_level_argmax_is_the_first_maximum(batch):
 def test_padding_fills_whole_blocks_with_columns_that_never_win():
     kernel = np.random.default_rng(0).normal(size=(4, 1030)).astype(np.float32)
     bias = np.zeros(1030, np.float32)
-    padded_kernel, padded_bias = step_graphs._padded(kernel, bias)
+    padded_kernel, padded_bias = step_graphs.padded(kernel, bias)
     assert padded_kernel.shape == (4, 1152) and padded_bias.shape == (1152,)
     np.testing.assert_array_equal(padded_kernel[:, :1030], kernel)
     features = np.full((1, 4), 1e3, np.float32)  # large logits still beat the padding
