@@ -162,7 +162,8 @@ def graph_io(state_size, target_vocab_size, attention="none", version=None, shor
 class Manifest:
     format_version: int
     model: dict             # kind, attention, state_size, embedding_dim, vocab sizes,
-                            # output_size (format 5: the output layer's input width)
+                            # output_size (format 5: the output layer's input width); for
+                            # imported models embedding_dim is null and input "one-hot"
     tokenization: dict      # level, lowercase, special_tokens {name: id}, padding, and for
                             # the subword level subword_models {"source", "target": file}.
                             # padding: "right" (PAD_ID after the tokens; the encoder stops at
