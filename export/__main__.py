@@ -32,7 +32,8 @@ def main(argv=None):
     parser = Parser(prog="python -m export", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", metavar="RUN_DIR|MODEL_FILE",
                         help="a run directory written by `python -m train`, or with --recipe "
-                             "a .keras/.h5 model file a seed tutorial trained")
+                             "a model a seed tutorial trained (.keras, .h5, or Keras 2's "
+                             "SavedModel folder)")
     parser.add_argument("out_dir", help="the export directory to create")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing OUT_DIR (atomically)")

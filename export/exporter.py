@@ -85,7 +85,8 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
 def _read_run(run_path):
     """Everything export needs from RUN_DIR, checked before any work is done."""
     run = run_files.RunDir(run_path)
-    if os.path.isfile(run.path) and run.path.endswith((".keras", ".h5")):
+    if (os.path.isfile(run.path) and run.path.endswith((".keras", ".h5"))) or \
+            os.path.isfile(os.path.join(run.path, "keras_metadata.pb")):
         raise ExportError(f"{run.path} is a model file, not a run of `python -m train`; for a "
                           f"model the keras-io tutorial or the word-level notebook trained, add "
                           f"--recipe keras-io|word-notebook --data PAIRS_FILE")

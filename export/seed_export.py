@@ -30,6 +30,7 @@ from runtime.output_limit import OutputLimit
 from runtime.translator import Translator
 from runtime.vocabulary import RESERVED, Vocabulary
 from train.run_dir import file_sha256
+from export.keras_files import model_sha256
 from export.seed_checks import data_summary, prepare_import
 
 
@@ -160,7 +161,7 @@ def _manifest(model, model_path, data, data_path, io, limit, folder):
                   "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
                   "numpy": np.__version__},
         training={"recipe": recipe.name, "model_file": os.path.abspath(model_path),
-                  "model_sha256": file_sha256(model_path), "layers": model.names,
+                  "model_sha256": model_sha256(model_path), "layers": model.names,
                   "data": {"path": os.path.abspath(data_path), "sha256": file_sha256(data_path),
                            "num_samples": len(data.pairs),
                            "max_encoder_seq_length": data.max_encoder_seq_length,

@@ -7,24 +7,15 @@ The architecture (both tutorials):
     input B (batch, steps, target tokens) one-hot -> LSTM D (return_sequences,
         return_state, initial_state = E's states) -> Dense (softmax) -> the model's output
 
-Read from the file's own config, so that every Keras writes a readable model:
-- `.keras` (Keras 3, or tf_keras): config.json and model.weights.h5 in the zip, read with
-  h5py (Keras 3 cannot load tf_keras's).
-- `.h5` (Keras 2 and 3): the model_config attribute and the model_weights group, read with
-  h5py. Keras 3 cannot load a Keras 2 seq2seq .h5 at all (its LSTM config has `time_major`,
-  and the decoder's initial states are extra inbound tensors), so the weights are read as
-  stored.
+The config and weights are read as stored (export.keras_files), not loaded by Keras, so
+that the files every Keras writes are readable.
 """
 
 import dataclasses
-import io
-import json
 import os
-import zipfile
-
-import numpy as np
 
 from export.errors import ExportError
+from export.keras_files import read_keras_file
 
 EXPECTED = ("two Inputs, two LSTMs and a softmax Dense wired as the keras-io / notebook "
             "encoder-decoder (input -> LSTM with return_state; input -> LSTM with "
@@ -66,19 +57,7 @@ def read_seed_model(path):
     """The model file's three layers and weights; ExportError saying what is wrong."""
     if os.path.isfile(os.path.join(path, "config.json")) and os.path.isdir(path):
         raise ExportError(f"{path} is a run of `python -m train`: export it without --recipe")
-    if os.path.isdir(path):
-        raise ExportError(f"{path} is a folder; expected a .keras or .h5 model file. A Keras 2 "
-                          f"`model.save(\"s2s\")` folder (a TensorFlow SavedModel) cannot be "
-                          f"read by Keras 3: load it where it was trained and save it again "
-                          f"with model.save(\"s2s_model.h5\")")
-    if not os.path.isfile(path):
-        raise ExportError(f"MODEL_FILE {path} does not exist")
-    if zipfile.is_zipfile(path):
-        config, weights_of = _keras_file(path)
-    elif _is_hdf5(path):
-        config, weights_of = _h5_file(path)
-    else:
-        raise ExportError(f"{path} is neither a .keras (zip) nor a .h5 (HDF5) Keras model file")
+    config, weights_of = read_keras_file(path)
     try:
         layers = parse_layers(path, config)
     except (KeyError, TypeError, AttributeError, ValueError) as error:
@@ -95,76 +74,6 @@ def read_seed_model(path):
                       {role: layer.name for role, layer in roles.items()})
     _check_shapes(path, model)
     return model
-
-
-def _is_hdf5(path):
-    with open(path, "rb") as f:
-        return f.read(8) == b"\x89HDF\r\n\x1a\n"
-
-
-def _keras_file(path):
-    """config.json and model.weights.h5 of a .keras zip, as Keras 3 and tf_keras (Keras 2)
-    both write it: a layer's weights under layers/<name>/[cell/]vars/<i>, read with h5py
-    (tf_keras's Functional config is not loadable by Keras 3)."""
-    import h5py
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-            weights = archive.read("model.weights.h5")
-    except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ExportError(f"{path}: not a Keras model file (no readable config.json and "
-                          f"model.weights.h5: {error})") from None
-
-    def weights_of(name):
-        try:
-            with h5py.File(io.BytesIO(weights), "r") as f:
-                group = f.get(f"layers/{name}")
-                if group is None:
-                    raise ExportError(f"{path}: no weights stored for layer {name!r}")
-                found = []
-                group.visititems(lambda key, item: found.append((key, item[()])) if isinstance(
-                    item, h5py.Dataset) else None)
-        except OSError as error:
-            raise ExportError(f"{path}: its model.weights.h5 is unreadable ({error})") from None
-        # keys like "cell/vars/0": in variable order within each parent
-        found.sort(key=lambda pair: (pair[0].rsplit("/", 1)[0], int(pair[0].rsplit("/", 1)[1])
-                                     if pair[0].rsplit("/", 1)[1].isdigit() else 0))
-        return tuple(np.asarray(value, np.float32) for _, value in found)
-
-    return config, weights_of
-
-
-def _h5_file(path):
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            text = f.attrs.get("model_config")
-    except OSError as error:
-        raise ExportError(f"{path}: unreadable HDF5 ({error})") from None
-    if text is None:
-        raise ExportError(f"{path} holds weights only (model.save_weights); export needs the "
-                          f"whole model: save it with model.save(\"model.h5\")")
-    try:
-        config = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ExportError(f"{path}: its model_config is not readable JSON ({error})") from None
-
-    def weights_of(name):
-        try:
-            with h5py.File(path, "r") as f:
-                group = f.get("model_weights", f).get(name)
-                if group is None:
-                    raise ExportError(f"{path}: no weights stored for layer {name!r}")
-                names = [n.decode("utf-8") if isinstance(n, bytes) else n
-                         for n in group.attrs.get("weight_names", [])]
-                return tuple(np.asarray(group[n], np.float32) for n in names)
-        except (KeyError, OSError) as error:  # a damaged or truncated file
-            raise ExportError(f"{path}: the weights of layer {name!r} cannot be read "
-                              f"({error})") from None
-
-    return config, weights_of
 
 
 def parse_layers(path, config):

@@ -243,3 +243,22 @@ def test_refusals_print_exactly_one_line_before_tensorflow_is_imported(seed_mode
     assert result.stderr.splitlines() == [result.stderr.strip()]
     assert "different data file or --num-samples" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_keras_2_scripts_savedmodel_folder_imports(seed_models, tmp_path):
+    """The keras-io script's Keras 2 version ends with model.save("s2s"): a SavedModel folder,
+    which Keras 3 cannot load. Its config and variables are read as stored."""
+    import tf_keras
+
+    from benchmarks import seed_scripts
+
+    case = seed_models["keras-io"]
+    model = seed_scripts.train(tf_keras, case.data, 16, 1, 64, tmp_path / "s2s")
+    assert (tmp_path / "s2s" / "keras_metadata.pb").is_file()  # a SavedModel, as in 2020
+    export_seed_model(tmp_path / "s2s", tmp_path / "out", "keras-io", case.data_path,
+                      SEED_SAMPLES, sentences=3, log=lambda line: None)
+    decoder = seed_scripts.ScriptDecoder(tf_keras, model, case.data)
+    texts = inputs(case)[:6]
+    expected = [decoder.output_text(decoder.decode_sequence(case.data.encoder_input([t])))
+                for t in texts]
+    assert Translator.load(tmp_path / "out").translate_batch(texts) == expected
