@@ -22,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
+from runtime.atomic import write_json_atomic  # noqa: E402
 RESULTS = os.path.join(HERE, "results", "default_decode.json")
 BATCH = 64
 
@@ -85,9 +86,7 @@ def main():
     report["new_over_old_time"] = {f"batch_{b}": round(new[f"batch_{b}_ms_per_sentence"] /
                                                       old[f"batch_{b}_ms_per_sentence"], 3)
                                    for b in (1, BATCH)}
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
-        json.dump(report, f, indent=2)
+    write_json_atomic(RESULTS, report)
     print(json.dumps(report, indent=2))
 
 

@@ -32,6 +32,7 @@ from attention_quality import run  # a CLI step as a subprocess, logged; exits i
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
+from runtime.atomic import write_json_atomic  # noqa: E402
 RESULTS = os.path.join(HERE, "results", "quality.json")
 HELDOUT_FRACTION, SEED = 0.05, 1337
 NO_DROPOUT = ["--embedding-dropout", "0", "--output-dropout", "0"]
@@ -137,9 +138,7 @@ def main():
             result.update(input_coverage(result["case_sensitive"]))
             results["models"][name] = result
             print(f"{name}: chrF {headline(name, result)['chrf']}", flush=True)
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
-        json.dump(results, f, indent=2)
+    write_json_atomic(RESULTS, results)
     print(table(results))
 
 

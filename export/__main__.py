@@ -114,14 +114,14 @@ def _import(parser, args):
     try:
         from export.seed_checks import prepare_import  # no TensorFlow: quick, quiet refusals
 
-        prepare_import(args.run_dir, args.out_dir, args.recipe, args.data, args.num_samples,
-                       args.source_tokens, args.target_tokens, args.force)
-        from export.seed_export import export_seed_model  # imports TensorFlow
+        prepared = prepare_import(args.run_dir, args.out_dir, args.recipe, args.data,
+                                  args.num_samples, args.source_tokens, args.target_tokens,
+                                  args.force)
+        from export.seed_export import export_prepared  # imports TensorFlow
 
-        manifest, _ = export_seed_model(
-            args.run_dir, args.out_dir, args.recipe, args.data, args.num_samples,
-            args.source_tokens, args.target_tokens, args.force,
-            args.sentences or DEFAULT_SCRIPT_SENTENCES, log=lambda line: print(line, flush=True))
+        manifest, _ = export_prepared(prepared, args.run_dir, args.data,
+                                      args.sentences or DEFAULT_SCRIPT_SENTENCES,
+                                      log=lambda line: print(line, flush=True))
     except (ExportError, ExportLoadError, *USER_ERRORS) as error:
         return fail(error)
     print(f"exported to {os.path.abspath(args.out_dir)} (opset {manifest.opset}, "

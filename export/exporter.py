@@ -20,6 +20,7 @@ import tf2onnx
 
 from export import graphs, parity
 from export.errors import ExportError, ParityError
+from export.keras_files import SAVED_MODEL_METADATA
 from runtime import manifest as names
 from export.target import ExportTarget
 from runtime.atomic import write_json_atomic
@@ -86,7 +87,7 @@ def _read_run(run_path):
     """Everything export needs from RUN_DIR, checked before any work is done."""
     run = run_files.RunDir(run_path)
     if (os.path.isfile(run.path) and run.path.endswith((".keras", ".h5"))) or \
-            os.path.isfile(os.path.join(run.path, "keras_metadata.pb")):
+            os.path.isfile(os.path.join(run.path, SAVED_MODEL_METADATA)):
         raise ExportError(f"{run.path} is a model file, not a run of `python -m train`; for a "
                           f"model the keras-io tutorial or the word-level notebook trained, add "
                           f"--recipe keras-io|word-notebook --data PAIRS_FILE")
@@ -185,21 +186,8 @@ def _run_proofs(model, folder, io, validation, data_stats, sentences, log):
     report["sentences"] = parity.sentence_parity(
         reference, exported, validation.sources[:count], [t for t, _ in validation.texts[:count]],
         data_stats["max_target_length"])
-    log(summary(report))
+    log(parity.summary(report))
     return report
-
-
-def summary(report):
-    numeric = report["numeric"]
-    worst = max(max(numeric["encoder"].values()), max(numeric["decoder"].values()))
-    lean = max((v for g in parity.LEAN_CHECKS for v in numeric.get(g, {}).values()), default=0.0)
-    sentences = report["sentences"]
-    return (f"parity: inputs/outputs {'match' if not report['io'] else 'DIFFER'}; "
-            f"max |ONNX - Keras| {worst:.1e} over {len(numeric['cases'])} cases (tolerance "
-            f"{report['tolerance']:.0e} + {report['relative_tolerance']:.0e} x |Keras|); "
-            f"lean graphs vs full {lean:.1e}; batch vs alone {numeric['batch_invariance']:.1e}; "
-            f"{sentences['identical']}/{sentences['sentences']} validation sentences decode "
-            f"identically")
 
 
 def _tokenization(config):

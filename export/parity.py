@@ -172,3 +172,16 @@ def failures(report):
         found.append(f"{sentences['sentences'] - sentences['identical']} sentences differ in all "
                      f"(the first {len(sentences['differences'])} are listed)")
     return found
+
+
+def summary(report):
+    numeric = report["numeric"]
+    worst = max(max(numeric["encoder"].values()), max(numeric["decoder"].values()))
+    lean = max((v for g in LEAN_CHECKS for v in numeric.get(g, {}).values()), default=0.0)
+    sentences = report["sentences"]
+    return (f"parity: inputs/outputs {'match' if not report['io'] else 'DIFFER'}; "
+            f"max |ONNX - Keras| {worst:.1e} over {len(numeric['cases'])} cases (tolerance "
+            f"{report['tolerance']:.0e} + {report['relative_tolerance']:.0e} x |Keras|); "
+            f"lean graphs vs full {lean:.1e}; batch vs alone {numeric['batch_invariance']:.1e}; "
+            f"{sentences['identical']}/{sentences['sentences']} validation sentences decode "
+            f"identically")

@@ -41,8 +41,15 @@ def export_seed_model(model_path, out_path, recipe_name, data_path, num_samples=
     """Import and prove a seed model; -> (Manifest, parity report). Raises DataError (the
     data or token lists), ExportError (the model file, sizes), ParityError (the proofs).
     OUT_DIR is untouched unless every proof passes."""
-    target, model, data = prepare_import(model_path, out_path, recipe_name, data_path,
-                                         num_samples, source_tokens, target_tokens, force)
+    prepared = prepare_import(model_path, out_path, recipe_name, data_path, num_samples,
+                              source_tokens, target_tokens, force)
+    return export_prepared(prepared, model_path, data_path, sentences, log)
+
+
+def export_prepared(prepared, model_path, data_path, sentences=parity.DEFAULT_SCRIPT_SENTENCES,
+                    log=print):
+    """export_seed_model after export.seed_checks.prepare_import's (target, model, data)."""
+    target, model, data = prepared
     log(data_summary(data))
     vocabularies = (Vocabulary(RESERVED + tuple(data.source_tokens)),
                     Vocabulary(RESERVED + tuple(data.target_tokens)))
@@ -78,9 +85,7 @@ def _write_graphs(model, data, io, folder):
 
 def _prove(model, data, io, folder, sentences, log):
     translator = Translator.load(folder)  # as a service would load it: hashes, I/O, padding
-    sessions = {graph: onnxruntime.InferenceSession(
-        os.path.join(folder, names.GRAPH_FILES[graph]), providers=["CPUExecutionProvider"])
-        for graph in io}
+    sessions = translator.sessions  # one per graph, checked against the manifest at load
     report = {"tolerance": parity.TOLERANCE, "relative_tolerance": parity.RELATIVE_TOLERANCE,
               "io": [problem for graph, session in sessions.items()
                      for problem in check_io(session, (io[graph]["inputs"], io[graph]["outputs"]),
@@ -124,12 +129,8 @@ def _script_failures(script):
 
 
 def _summary(report):
-    numeric, sentences, script = report["numeric"], report["sentences"], report["script"]
-    worst = max(max(numeric["encoder"].values()), max(numeric["decoder"].values()))
-    return (f"parity: inputs/outputs {'match' if not report['io'] else 'DIFFER'}; "
-            f"max |ONNX - Keras| {worst:.1e} over {len(numeric['cases'])} cases; "
-            f"{sentences['identical']}/{sentences['sentences']} validation sentences decode "
-            f"identically; the script's decode_sequence: {script['identical']}/"
+    script = report["script"]
+    return (f"{parity.summary(report)}; the script's decode_sequence: {script['identical']}/"
             f"{script['sentences']} training sentences identical")
 
 
