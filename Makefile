@@ -13,7 +13,7 @@ RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 
-.PHONY: demo test benchmark-train benchmark-decode benchmark-attention benchmark-beam \
+.PHONY: demo test demo-multi-worker benchmark-stream benchmark-train benchmark-decode benchmark-attention benchmark-beam \
 	benchmark-serve benchmark-quality benchmark-import clean
 
 demo: $(STAMP)
@@ -25,6 +25,17 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# The local multi-worker recipe: 2 workers on 127.0.0.1 (free ports, loopback only where
+# Linux allows a network namespace) train a small word model, then the usual export+proofs.
+MW_RUN ?= runs/two-workers
+demo-multi-worker: $(STAMP)
+	$(VENV)/bin/python -m train.launch --workers 2 --out $(MW_RUN) --preset word \
+		--num-samples 5000 --epochs 3
+	$(VENV)/bin/python -m export $(MW_RUN) exports/two-workers --force
+
+benchmark-stream: $(STAMP)  # --stream's peak RSS at 20k and 2M synthetic pairs (~4 minutes)
+	$(VENV)/bin/python benchmarks/stream_memory.py
 
 benchmark-train: $(STAMP)
 	$(VENV)/bin/python benchmarks/train_speed_memory.py --epochs 5

@@ -41,12 +41,18 @@ class Vocabulary:
         """Count tokens; keep those seen >= min_frequency times, most frequent first (ties in
         code point order, so the result depends only on the data), at most max_size in all
         (reserved tokens included)."""
+        counts = collections.Counter(t for sequence in token_sequences for t in sequence)
+        return cls.from_counts(counts, min_frequency, max_size)
+
+    @classmethod
+    def from_counts(cls, counts, min_frequency=1, max_size=None):
+        """As `build`, from a token -> count mapping (a corpus counted as it streams)."""
         if min_frequency < 1:
             raise VocabularyError(f"min_frequency must be >= 1, got {min_frequency}")
         if max_size is not None and max_size <= len(RESERVED):
             raise VocabularyError(
                 f"max_size must exceed the {len(RESERVED)} reserved tokens, got {max_size}")
-        counts = collections.Counter(t for sequence in token_sequences for t in sequence)
+        counts = collections.Counter(counts)
         for token in RESERVED:
             counts.pop(token, None)  # a literal "<end>" in the data must not alias the reserved id
         kept = sorted((t for t, n in counts.items() if n >= min_frequency),

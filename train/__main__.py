@@ -14,8 +14,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARN
 from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from runtime.cli import Parser
+from train import cluster
 from train.cli import USER_ERRORS, fail
+from train.cluster import CONNECT_TIMEOUT, DISTRIBUTES
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
+from train.errors import ClusterError, ConfigError
 from train.sources import FORMATS
 from train.subword import ALGORITHMS
 
@@ -30,6 +33,8 @@ _HELP = {
     "max_target_length": "skip pairs whose target has more tokens (0 = no limit)",
     "val_fraction": "fraction of the pairs held out for validation",
     "val_split": "validation pairs chosen at random (with --seed) or the last ones",
+    "stream": "read the data file in passes into a temporary token cache instead of memory, "
+              "for corpora of millions of pairs (anki-format files; --val-split random)",
     "level": "tokens are characters (keras-io), words, or SentencePiece subword pieces",
     "subword_vocab_size": "subword level: pieces per side (reserved tokens and 256 byte "
                           "pieces included)",
@@ -56,6 +61,9 @@ _HELP = {
     "epochs": "maximum epochs; a larger value extends a finished run",
     "time_budget_minutes": "stop before an epoch that would overrun this budget (0 = none)",
     "seed": "makes the split, the batches and the weights repeatable",
+    "distribute": "none: one device; multi-worker: the cluster in TF_CONFIG (every worker "
+                  "runs the same command; see python -m train.launch); mirrored: this "
+                  "machine's GPUs",
 }
 
 
@@ -70,7 +78,10 @@ def parse_args(argv):
     parser.add_argument("--samples", type=int, default=5,
                         help="validation sentences to translate after training")
     parser.add_argument("--quiet", action="store_true", help="no Keras progress output")
-    choices = {"data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
+    parser.add_argument("--worker-timeout", type=float, default=CONNECT_TIMEOUT,
+                        help="multi-worker: seconds to wait for the other workers to join "
+                             "before giving up")
+    choices = {"distribute": DISTRIBUTES, "data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
                "val_split": VAL_SPLITS, "attention": ATTENTIONS,
                "subword_algorithm": ALGORITHMS}
     for field in dataclasses.fields(TrainConfig):
@@ -93,10 +104,20 @@ def main(argv=None):
     overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     try:
         config = make_config(args.preset, **overrides)
+        placement = cluster.placement(config.distribute, os.environ)
+        if config.distribute == "mirrored":
+            cluster.require_gpus()
+        if args.worker_timeout <= 0:
+            raise ConfigError(f"--worker-timeout must be > 0 seconds, got {args.worker_timeout}")
         from train.trainer import train  # imports TensorFlow: after the options are known good
 
-        result = train(config, args.out, verbose=0 if args.quiet else "auto")
+        result = train(config, args.out, verbose=0 if args.quiet else "auto",
+                       placement=placement, worker_timeout=args.worker_timeout)
         _print_summary(result, config, args.samples)
+    except ClusterError as error:
+        fail(error)
+        sys.stderr.flush()
+        os._exit(2)  # TensorFlow's teardown after a cluster failure can block on lost peers
     except USER_ERRORS as error:
         return fail(error)
     except KeyboardInterrupt:
@@ -112,6 +133,13 @@ def _print_summary(result, config, samples):
     from train.trainer import load_best_model
 
     state = result.state
+    if not result.is_chief:
+        print(f"worker finished {state.epoch} epochs; the chief wrote the run directory",
+              flush=True)
+        sys.stderr.flush()
+        # It wrote nothing, so nothing is lost; TensorFlow's slow teardown would otherwise
+        # outlive the chief and log failed heartbeats to it.
+        os._exit(0)
     stopped_by = _STOPPED_BY.get(state.stop_reason, "reaching --epochs")
     print(f"trained {state.epoch} epochs (stopped by {stopped_by}); "
           f"best validation loss {state.best_val_loss:.4f} at epoch {state.best_epoch}; "

@@ -12,18 +12,25 @@ def load_anki_pairs(path, encoding="utf-8", strict=False):
     """Return ([(input_text, target_text), ...], LoadReport). Raises DataError if `strict`
     and any line is malformed."""
     report = LoadReport(str(path))
-    pairs = []
+    pairs = list(anki_pairs(path, encoding, report))
+    if strict:
+        report.raise_if_malformed()
+    return pairs, report
+
+
+def anki_pairs(path, encoding, report, strict=False):
+    """Yield (input_text, target_text) one line at a time (what `--stream` reads), counting
+    in `report`; with `strict` a malformed line raises DataError at once."""
     for number, text in read_lines(path, encoding, report):
         fields = text.split("\t")
         problem = _field_problem(fields)
         if problem:
             report.add_malformed(number, problem)
+            if strict:
+                report.raise_if_malformed()
             continue
-        pairs.append((fields[0].strip(), fields[1].strip()))
-    report.pairs = len(pairs)
-    if strict:
-        report.raise_if_malformed()
-    return pairs, report
+        report.pairs += 1
+        yield fields[0].strip(), fields[1].strip()
 
 
 def _field_problem(fields):

@@ -37,9 +37,8 @@ def steps_per_epoch(count, batch_size):
 
 
 def _sorted_batches(split, indices, batch_size):
-    target_lengths = np.array([len(split.targets[i]) for i in indices])
-    source_lengths = np.array([len(split.sources[i]) for i in indices])
-    indices = indices[np.lexsort((source_lengths, target_lengths))]
+    order = np.lexsort((split.source_lengths[indices], split.target_lengths[indices]))
+    indices = indices[order]
     return [indices[i:i + batch_size] for i in range(0, len(indices), batch_size)]
 
 

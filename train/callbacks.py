@@ -25,8 +25,10 @@ class EpochEnd(keras.callbacks.Callback):
         logs = {**logs, "epoch_seconds": time.monotonic() - self.epoch_started}
         improved = self.state.record(logs)
         self.state.stop_reason = self._stop_reason()
-        self.checkpoint = self.store.commit(self.model, self.state, improved, self.checkpoint)
-        self.publish(self.state, self.checkpoint)
+        if self.store:  # None on every worker of a cluster but the chief
+            self.checkpoint = self.store.commit(self.model, self.state, improved,
+                                                self.checkpoint)
+            self.publish(self.state, self.checkpoint)
         if self.state.stop_reason:
             self.model.stop_training = True
 

@@ -4,10 +4,10 @@
 import sys
 
 from runtime.errors import ManifestError, TokenizationError, VocabularyError
-from train.errors import ConfigError, DataError, RunDirError
+from train.errors import ClusterError, ConfigError, DataError, RunDirError
 
-USER_ERRORS = (ConfigError, DataError, RunDirError, VocabularyError, ManifestError,
-               TokenizationError, OSError)
+USER_ERRORS = (ConfigError, DataError, RunDirError, ClusterError, VocabularyError,
+               ManifestError, TokenizationError, OSError)
 
 
 def fail(error):

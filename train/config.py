@@ -9,6 +9,7 @@ import dataclasses
 
 from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
+from train.cluster import DISTRIBUTES
 from train.errors import ConfigError
 from train.sources import FORMATS
 from train.subword import ALGORITHMS, MIN_VOCAB_SIZE
@@ -30,6 +31,9 @@ class TrainConfig:
     val_fraction: float = 0.05      # held out for validation
     val_split: str = "random"       # "random" (seeded) or "last" (the tail, as Keras's
                                     # validation_split takes it)
+    stream: bool = False            # read the file in passes into an on-disk token cache
+                                    # instead of memory (corpora of millions of pairs;
+                                    # train/streaming.py); holds out pairs by a seeded draw
     # tokens
     level: str = "subword"          # "char" (keras-io), "word" or "subword" (SentencePiece)
     lowercase: bool = False
@@ -64,6 +68,10 @@ class TrainConfig:
     time_budget_minutes: float = 12.0  # stop before an epoch that would overrun it (0 = off);
                                     # 12: `make demo` within 20 minutes of a fresh clone
     seed: int = 1337                # 0 <= seed < 2**32
+    # where it trains
+    distribute: str = "none"        # "none" (one device), "multi-worker" (the cluster in
+                                    # TF_CONFIG) or "mirrored" (this machine's GPUs); a run
+                                    # keeps the one it started with
     preset: str = "default"
 
 
@@ -139,6 +147,7 @@ def validate(config):
         (c.patience >= 0, "patience", "must be >= 0 (0 = no early stopping)"),
         (c.time_budget_minutes >= 0, "time_budget_minutes", "must be >= 0 (0 = no budget)"),
         (0 <= c.seed < 2**32, "seed", "must be in 0 .. 2**32 - 1"),
+        (c.distribute in DISTRIBUTES, "distribute", f"must be one of {DISTRIBUTES}"),
     ]
     for holds, field, requirement in checks:
         if not holds:
@@ -148,6 +157,10 @@ def validate(config):
         raise ConfigError(f"tie_embeddings needs the output layer's input ({features} wide: "
                           f"{'combine_dim' if c.attention != 'none' else 'latent_dim'}) to be "
                           f"as wide as the target embedding (embedding_dim {c.embedding_dim})")
+    if c.stream and c.val_split == "last":
+        raise ConfigError("--stream holds out a seeded random val_fraction of the pairs as it "
+                          "reads them; --val-split last (the file's tail) needs the whole file "
+                          "first: use --val-split random, or leave --stream out")
     if c.encoding and not _is_text_encoding(c.encoding):
         raise ConfigError(f"encoding {c.encoding!r} is not a known text encoding "
                           f"(e.g. utf-8, latin-1)")

@@ -6,6 +6,7 @@ will see on new text (unseen tokens become <unk>). At subword level the split co
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from runtime.vocabulary import END_ID, START_ID, Vocabulary
 from train import subword
 from train.errors import ConfigError, DataError
 from train.sources import load_pairs
+from train.streaming import prepare_streamed
 
 
 @dataclasses.dataclass
@@ -27,6 +29,14 @@ class Split:
     def __len__(self):
         return len(self.sources)
 
+    @functools.cached_property
+    def source_lengths(self):  # (pairs,) what length bucketing sorts by
+        return np.array([len(s) for s in self.sources], dtype=np.int64)
+
+    @functools.cached_property
+    def target_lengths(self):  # (pairs,) <start> and <end> included
+        return np.array([len(t) for t in self.targets], dtype=np.int64)
+
 
 @dataclasses.dataclass
 class PreparedData:
@@ -36,17 +46,18 @@ class PreparedData:
     target_vocab: Vocabulary
     tokenizers: tuple            # (source, target) runtime.tokenize.Tokenizer
     subword_models: tuple = ()   # subword level, trained here: (source, target) .model bytes
+    cache: object = None         # --stream: the token cache's folder, kept while data lives
 
     def stats(self):
         """Figures saved in config.json: what export and the runtime need to know."""
-        every = self.train.sources + self.validation.sources
+        splits = (self.train, self.validation)
         return {
             "train_pairs": len(self.train),
             "validation_pairs": len(self.validation),
             "source_vocab_size": len(self.source_vocab),
             "target_vocab_size": len(self.target_vocab),
-            "max_source_length": max(len(s) for s in every),
-            "max_target_length": max(len(t) - 2 for t in self.train.targets + self.validation.targets),
+            "max_source_length": int(max(split.source_lengths.max() for split in splits)),
+            "max_target_length": int(max(split.target_lengths.max() for split in splits)) - 2,
         }
 
 
@@ -110,11 +121,19 @@ def _prepared(train_items, validation_items, vocabularies, tokenizers, models=()
     )
 
 
+def load_and_prepare(path, config, vocabularies=None, tokenizers=None):
+    """-> (PreparedData, LoadReport) from a data file: in memory, or streamed (--stream)."""
+    if config.stream:
+        return prepare_streamed(path, config, vocabularies, tokenizers)
+    pairs, report = load_pairs(path, config.data_format, config.encoding or None,
+                               config.strict)
+    return prepare(pairs, config, report, vocabularies, tokenizers), report
+
+
 def prepared_data(path, config, vocabularies, tokenizers=None):
     """A run's PreparedData (training and validation splits), rebuilt from its data file
     exactly as training built it."""
-    pairs, report = load_pairs(path, config.data_format, config.encoding or None)
-    return prepare(pairs, config, report, vocabularies, tokenizers)
+    return load_and_prepare(path, config, vocabularies, tokenizers)[0]
 
 
 def validation_split(path, config, vocabularies, tokenizers=None):
@@ -125,7 +144,13 @@ def validation_split(path, config, vocabularies, tokenizers=None):
 def _tokenize_and_filter(pairs, config, report, tokenizers):
     """[(input, target, input_tokens, target_tokens)] for the first num_samples pairs that
     fit (0: all of them)."""
-    kept = []
+    return list(kept_pairs(pairs, config, report, tokenizers))
+
+
+def kept_pairs(pairs, config, report, tokenizers, limit=True):
+    """Yield (input, target, input_tokens, target_tokens) for each pair within the length
+    limits, the first num_samples of them if `limit` (0: all)."""
+    kept = 0
     source_tokenizer, target_tokenizer = tokenizers
     for source_text, target_text in pairs:
         source = source_tokenizer.tokenize(source_text)
@@ -137,10 +162,10 @@ def _tokenize_and_filter(pairs, config, report, tokenizers):
         elif config.max_target_length and len(target) > config.max_target_length:
             report.add_filtered(f"targets longer than {config.max_target_length} tokens")
         else:
-            kept.append((source_text, target_text, source, target))
-            if len(kept) == config.num_samples:
-                break
-    return kept
+            yield source_text, target_text, source, target
+            kept += 1
+            if limit and kept == config.num_samples:
+                return
 
 
 def _split(items, config):

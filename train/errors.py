@@ -11,3 +11,7 @@ class ConfigError(ValueError):
 
 class RunDirError(ValueError):
     """A run directory is not usable: foreign files, a damaged checkpoint, another config."""
+
+
+class ClusterError(RuntimeError):
+    """Multi-worker training cannot go on: a worker is unreachable or was lost."""

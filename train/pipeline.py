@@ -7,7 +7,10 @@ resumed or not. Batches have variable shapes: (batch, None).
 
 import itertools
 
+import numpy as np
 import tensorflow as tf
+
+from runtime.vocabulary import PAD_ID, START_ID
 
 from train.batching import epoch_batches, pad_batch, validation_batches
 from train.model import DECODER_TOKENS, ENCODER_TOKENS
@@ -43,3 +46,40 @@ def validation_dataset(split, batch_size):
 def _as_example(padded):
     encoder_tokens, decoder_tokens, labels = padded
     return {ENCODER_TOKENS: encoder_tokens, DECODER_TOKENS: decoder_tokens}, labels
+
+
+# Under tf.distribute every worker builds the same global batches (they depend only on
+# (seed, epoch)) and keeps the slices of its own replicas: each pair is seen once per epoch,
+# and a length-sorted batch cut into consecutive slices keeps each replica's padding short.
+# Each element also carries the global batch's real target tokens and rows, so a replica's
+# loss can be its share of the global batch's mean (what one process computes).
+
+_REPLICA_SIGNATURE = (*_SIGNATURE, tf.TensorSpec((), tf.float32), tf.TensorSpec((), tf.float32))
+
+
+def replica_dataset(split, batches, replicas, replica_ids):
+    """tf.data of this input pipeline's per-replica slices of the global `batches` (an
+    iterable of index arrays), one element per (batch, replica in replica_ids)."""
+    def generate():
+        for indices in batches:
+            slices = np.array_split(indices, replicas)
+            tokens = float(sum(len(split.targets[i]) - 1 for i in indices))
+            for replica in replica_ids:
+                example = _as_example(pad_batch(split, slices[replica])) if len(slices[replica]) \
+                    else _EMPTY_SLICE  # a batch smaller than the replica count
+                yield (*example, tokens, float(len(indices)))
+
+    return tf.data.Dataset.from_generator(generate, output_signature=_REPLICA_SIGNATURE) \
+        .prefetch(4)
+
+
+def endless_training_batches(split, batch_size, seed, first_epoch):
+    for epoch in itertools.count(first_epoch):
+        yield from epoch_batches(split, batch_size, seed, epoch)
+
+
+# One row whose labels are all padding: it adds nothing to the loss or the gradients. Its
+# inputs are real tokens (not PAD) so no attention softmax runs over a fully masked row.
+_EMPTY_SLICE = ({ENCODER_TOKENS: np.full((1, 1), START_ID, np.int32),
+                 DECODER_TOKENS: np.full((1, 1), START_ID, np.int32)},
+                np.full((1, 1), PAD_ID, np.int32))

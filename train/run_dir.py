@@ -66,6 +66,12 @@ class RunDir:
         if self.exists():
             saved = self.read_config()
             changes = identity_changes(saved, config)
+            if saved.distribute != config.distribute:
+                raise RunDirError(f"{self.path} holds a run started with --distribute "
+                                  f"{saved.distribute}, and a run resumes only the way it "
+                                  f"started (not with --distribute {config.distribute}): "
+                                  f"rerun it with --distribute {saved.distribute}, or use "
+                                  f"a new --out")
             if changes:
                 shown = "; ".join(f"{n}: {a!r} in the run, {b!r} now" for n, a, b in changes)
                 raise RunDirError(f"{self.path} holds a run with other options ({shown}); "

@@ -11,15 +11,17 @@ import numpy as np
 import tensorflow as tf
 
 from runtime.atomic import atomic_path, write_json_atomic
+from train import cluster, distributed, strategies
 from train import run_dir as files
 from train.batching import steps_per_epoch
 from train.callbacks import EpochEnd
+from train.cluster import CONNECT_TIMEOUT
 from train.checkpoints import BEST_MODEL, LAST_MODEL, CheckpointStore, TrainingState
-from train.dataset import prepare
+from train.dataset import load_and_prepare
 from train.model import build_training_model
 from train.pipeline import training_dataset, validation_dataset
 from train.plot import plot_history
-from train.sources import default_data_path, load_pairs
+from train.sources import default_data_path
 
 
 @dataclasses.dataclass
@@ -28,53 +30,72 @@ class TrainResult:
     data: object       # train.dataset.PreparedData
     state: TrainingState
     resumed_from: int  # completed epochs found at start (0 = fresh run)
+    is_chief: bool = True  # False: a worker of a cluster, which wrote nothing
 
 
-def train(config, out_dir, verbose="auto", log=None):
-    """Train (or resume, or find complete) the run in `out_dir`; return a TrainResult."""
+def train(config, out_dir, verbose="auto", log=None, placement=None,
+          worker_timeout=CONNECT_TIMEOUT, strategy=None):
+    """Train (or resume, or find complete) the run in `out_dir`; return a TrainResult.
+    Under --distribute multi-worker every worker calls this with the same arguments; only
+    the chief (placement.is_chief) reads or writes `out_dir`. `strategy`: a tf.distribute
+    strategy already made (e.g. MirroredStrategy on chosen devices) instead of the one
+    config.distribute names."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    placement = placement or cluster.placement(config.distribute, os.environ)
     run = files.RunDir(out_dir)
-    run.check_for(config)  # before loading data: refuse a wrong --out at once
+    if placement.is_chief:
+        run.check_for(config)  # before loading data: refuse a wrong --out at once
+    if strategy is None:
+        strategy = strategies.connect(placement, worker_timeout, log)
     data_path = config.data or default_data_path()
-    pairs, report = load_pairs(data_path, config.data_format, config.encoding or None,
-                               config.strict)
-    resuming = run.exists()
+    resuming = placement.is_chief and run.exists()
     if resuming:
         run.check_same_data(data_path)
     saved = (run.load_vocabularies(), run.load_tokenizers(config)) if resuming else (None, None)
-    data = prepare(pairs, config, report, *saved)
+    data, report = load_and_prepare(data_path, config, *saved)
     log(f"data: {report.summary()}")
     log(f"data: {len(data.train)} training and {len(data.validation)} validation pairs; "
         f"vocabularies {len(data.source_vocab)} -> {len(data.target_vocab)} tokens")
+    if not placement.is_chief:  # writes nothing: the chief owns the run directory
+        _seed(config)
+        state = distributed.fit(strategy, placement, (None, None), config, data, None,
+                                TrainingState(), False, log, verbose)
+        return TrainResult(run, data, state, 0, is_chief=False)
     with run.locked():
         if not resuming:
             run.save_subword_models(data.subword_models)
             run.save_vocabularies(data.source_vocab, data.target_vocab)
             run.write_config(config, data_path, data.stats(), _versions())
-        state, resumed_from = _fit(run, config, data, verbose, log)
+        state, resumed_from = _fit(run, config, data, verbose, log, strategy, placement)
     return TrainResult(run, data, state, resumed_from)
 
 
-def _fit(run, config, data, verbose, log):
+def _fit(run, config, data, verbose, log, strategy=None, placement=None):
     """Fit from the latest checkpoint (or from scratch); -> (final state, epochs found)."""
-    keras.utils.set_random_seed(config.seed)
-    tf.config.experimental.enable_op_determinism()  # same seed, same run
+    _seed(config)
     store = CheckpointStore(run.file(files.CHECKPOINTS))
     checkpoint, state = store.latest() or (None, TrainingState())
     resumed_from = state.epoch
-    if _complete(state, config):
+    complete = _complete(state, config)
+    if complete:
         log(f"run already complete ({state.epoch} epochs)")
         _publish(run, config, state, checkpoint)  # a kill may have come before the last publish
-        return state, resumed_from
-    if checkpoint:
-        model = keras.models.load_model(os.path.join(checkpoint, LAST_MODEL))
+    elif checkpoint:
         log(f"resuming after epoch {state.epoch} from {checkpoint}")
-    else:
-        model = build_training_model(config, len(data.source_vocab), len(data.target_vocab))
 
     def publish(state, checkpoint):
         _publish(run, config, state, checkpoint)
 
+    if strategy is not None:  # the others wait for the chief's word even when it is complete
+        state = distributed.fit(strategy, placement, (store, publish), config, data,
+                                checkpoint, state, complete, log, verbose)
+        return state, resumed_from
+    if complete:
+        return state, resumed_from
+    if checkpoint:
+        model = keras.models.load_model(os.path.join(checkpoint, LAST_MODEL))
+    else:
+        model = build_training_model(config, len(data.source_vocab), len(data.target_vocab))
     model.fit(
         training_dataset(data.train, config.batch_size, config.seed, state.epoch),
         validation_data=validation_dataset(data.validation, config.batch_size),
@@ -84,6 +105,11 @@ def _fit(run, config, data, verbose, log):
         verbose=_keras_verbosity(verbose), shuffle=False,  # batches are already shuffled
     )
     return state, resumed_from
+
+
+def _seed(config):
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # same seed, same run
 
 
 def _complete(state, config):
