@@ -114,6 +114,10 @@ def main(argv=None):
         result = train(config, args.out, verbose=0 if args.quiet else "auto",
                        placement=placement, worker_timeout=args.worker_timeout)
         _print_summary(result, config, args.samples)
+        if config.distribute == "multi-worker":
+            from train.strategies import leave_cluster
+
+            leave_cluster()  # with the others; does not return
     except ClusterError as error:
         fail(error)
         sys.stderr.flush()
@@ -134,12 +138,8 @@ def _print_summary(result, config, samples):
 
     state = result.state
     if not result.is_chief:
-        print(f"worker finished {state.epoch} epochs; the chief wrote the run directory",
-              flush=True)
-        sys.stderr.flush()
-        # It wrote nothing, so nothing is lost; TensorFlow's slow teardown would otherwise
-        # outlive the chief and log failed heartbeats to it.
-        os._exit(0)
+        print(f"worker finished {state.epoch} epochs; the chief wrote the run directory")
+        return
     stopped_by = _STOPPED_BY.get(state.stop_reason, "reaching --epochs")
     print(f"trained {state.epoch} epochs (stopped by {stopped_by}); "
           f"best validation loss {state.best_val_loss:.4f} at epoch {state.best_epoch}; "

@@ -11,7 +11,9 @@ ignoring SIGTERM; CommunicationOptions.timeout_seconds does not cover that rende
 Either way the result is a ClusterError: one line, exit status 2.
 """
 
+import os
 import socket
+import sys
 import time
 
 import tensorflow as tf
@@ -89,6 +91,19 @@ def _unreachable(placement, timeout, whom):
     return (f"{placement.describe()} could not reach {whom} within {timeout:.0f} s: start "
             f"the same command on every worker, check TF_CONFIG's addresses and that the "
             f"ports are open, or raise --worker-timeout")
+
+
+def leave_cluster(timeout=600.0):
+    """End a multi-worker process: wait until every worker is here (the chief writes its
+    summary first), then exit at once. Each process exiting on its own would make the
+    others log failed heartbeats to it, or its crash, as errors."""
+    try:
+        context.context().wait_at_barrier("lstm-seq2seq-finished", int(timeout * 1000))
+    except tf.errors.OpError:
+        pass  # the others are gone already: nothing left to wait for
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # everything was written (atomically) before; nothing is lost
 
 
 def all_reduce_sum(strategy, value):

@@ -86,6 +86,8 @@ def test_two_workers_train_export_and_match_one_process(pairs_file, single_proce
     assert process.returncode == 0, output[-3000:]
     assert "[worker 0] trained 6 epochs" in output
     assert "[worker 1] worker finished 6 epochs" in output
+    # they leave together: no worker logs the other's exit as a crash or lost heartbeat
+    assert "crashed" not in output and "Heartbeat" not in output, output[-3000:]
     assert_same_losses(history(out), single_process)
     # only the chief wrote, and only the run's own files
     assert sorted(os.listdir(out)) == sorted(
