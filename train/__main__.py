@@ -81,8 +81,8 @@ def parse_args(argv):
     parser.add_argument("--worker-timeout", type=float, default=CONNECT_TIMEOUT,
                         help="multi-worker: seconds to wait for the other workers to join "
                              "before giving up")
-    choices = {"distribute": DISTRIBUTES, "data_format": FORMATS, "level": LEVELS, "optimizer": OPTIMIZERS,
-               "val_split": VAL_SPLITS, "attention": ATTENTIONS,
+    choices = {"distribute": DISTRIBUTES, "data_format": FORMATS, "level": LEVELS,
+               "optimizer": OPTIMIZERS, "val_split": VAL_SPLITS, "attention": ATTENTIONS,
                "subword_algorithm": ALGORITHMS}
     for field in dataclasses.fields(TrainConfig):
         if field.name == "preset":

@@ -18,13 +18,12 @@ all, so no worker waits in a collective its peers never join.
 import hashlib
 import json
 import os
-import sys
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from runtime.vocabulary import PAD_ID
 from train.batching import steps_per_epoch, validation_batches
 from train.callbacks import EpochEnd
 from train.checkpoints import LAST_MODEL
@@ -80,8 +79,9 @@ def _fit(strategy, placement, run_parts, config, data, checkpoint, state, comple
         logs = {"loss": loss, "masked_accuracy": accuracy, "val_loss": val_loss,
                 "val_masked_accuracy": val_accuracy}
         epoch_end.on_epoch_end(epoch, logs)
-        if verbose and placement.is_chief:
-            print(f"Epoch {epoch + 1}/{config.epochs} - {time.monotonic() - epoch_end.epoch_started:.0f}s"
+        if verbose and placement.is_chief:  # a line an epoch, as fit's verbose=2
+            seconds = time.monotonic() - epoch_end.epoch_started
+            print(f"Epoch {epoch + 1}/{config.epochs} - {seconds:.0f}s"
                   + "".join(f" - {name}: {value:.4f}" for name, value in logs.items()),
                   flush=True)
         if broadcast([float(model.stop_training)])[0]:
@@ -94,7 +94,7 @@ def _steps(strategy, model):
     and returns (global batch loss, global batch accuracy, global batch rows)."""
     def replica_metrics(inputs, labels, tokens, training):
         probabilities = model(inputs, training=training)
-        real = tf.cast(tf.not_equal(labels, 0), tf.float32)
+        real = tf.cast(tf.not_equal(labels, PAD_ID), tf.float32)
         losses = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
         correct = tf.cast(tf.equal(tf.argmax(probabilities, -1, output_type=labels.dtype),
                                    labels), tf.float32)
@@ -114,7 +114,8 @@ def _steps(strategy, model):
         @tf.function
         def step(iterator):
             loss, accuracy, rows = strategy.run(replica_fn, args=next(iterator))
-            return (strategy.reduce(SUM, loss, axis=None), strategy.reduce(SUM, accuracy, axis=None),
+            return (strategy.reduce(SUM, loss, axis=None),
+                    strategy.reduce(SUM, accuracy, axis=None),
                     strategy.experimental_local_results(rows)[0])
         return step
 

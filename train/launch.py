@@ -111,9 +111,9 @@ def _free_ports(count):
 
 def _start(index, addresses, train_options):
     command = [sys.executable, "-m", "train", "--distribute", "multi-worker", *train_options]
-    process = subprocess.Popen(command, env={**os.environ, "TF_CONFIG": tf_config(addresses, index)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               bufsize=1)
+    environment = {**os.environ, "TF_CONFIG": tf_config(addresses, index)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, bufsize=1)
     print(f"[launch] worker {index} (pid {process.pid}) on {addresses[index]}", flush=True)
     threading.Thread(target=_relay, args=(index, process.stdout), daemon=True).start()
     return process
