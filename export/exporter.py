@@ -54,6 +54,8 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
                         ("--shortlist-per-token", shortlist_per_token)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ExportError(f"{name} must be an integer >= 0, got {value!r}")
+    if data_path and not os.path.isfile(data_path):
+        raise ExportError(f"--data {data_path}: no such file (expected the run's pairs file)")
     target = ExportTarget(out_path, run_path, force)
     run, metadata, config, history, model = _read_run(run_path)
     vocabularies = run.load_vocabularies()

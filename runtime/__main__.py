@@ -41,6 +41,9 @@ def parse_args(argv):
     parser.add_argument("--no-shortlist", dest="shortlist", action="store_false",
                         help="decode over the whole vocabulary even if the export has a "
                              "shortlist (python -m export --shortlist)")
+    parser.add_argument("--quiet", action="store_true", help="no warnings on stderr for inputs "
+                        "cut at the maximum length or holding unknown tokens (--json "
+                        "always reports both)")
     parser.add_argument("--scores", action="store_true", help="--json: add the output's "
                         "log-probability and each token's to greedy output (beam search and "
                         "sampling always have them)")
@@ -96,7 +99,22 @@ def _translate_lines(translator, batch, args):
         results = [_one(translator, text, args) for text in batch]
     for text, result in zip(batch, results):
         print(_format(text, result, args.json), flush=True)
+        if not args.json and not args.quiet and not isinstance(result, InputError):
+            _warn(translator, text, result)
     return any(isinstance(result, InputError) for result in results)
+
+
+def _warn(translator, text, result):
+    """One stderr line for each silent change to an input (plain output and chat)."""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if result.truncated:
+        print(f"warning: {shown!r} was cut to its first {translator.max_input_length} tokens, "
+              f"the export's input limit (--too-long error refuses such inputs; --quiet "
+              f"silences this)", file=sys.stderr)
+    if result.unknown:
+        print(f"warning: {shown!r} has tokens the model does not know: "
+              f"{list(result.unknown)[:10]} (--unknown error refuses such inputs; --quiet "
+              f"silences this)", file=sys.stderr)
 
 
 def _detailed(translator, texts, args, attention=False):
@@ -181,10 +199,17 @@ def _chat(translator, args):
             print(file=sys.stderr)
             return 0
         try:
-            print("bot> " + translator.translate(line, args.max_length, args.decoding),
-                  flush=True)
+            result = _detailed(translator, [line], args)[0]
         except InputError as error:
             print(f"error: {error}", file=sys.stderr)
+            continue
+        print("bot> " + result.text, flush=True)
+        if not args.quiet:
+            _warn(translator, line, result)
+            if not result.text and args.decoding.strategy != "greedy" \
+                    and not args.decoding.min_length:
+                print("warning: the likeliest reply is empty; --min-length 1 (or more) "
+                      "makes beam search and sampling write something", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ class Decoding:
             raise ValueError(f"decoding option {problem}")
 
     def check_lengths(self, max_length):
+        if not _integer(max_length) or max_length < 1:
+            raise ValueError(f"max_length must be an integer >= 1, got {max_length!r}")
         if self.min_length > max_length:
             raise ValueError(f"decoding option min_length {self.min_length} exceeds max_length "
                              f"{max_length}: no output could satisfy both")

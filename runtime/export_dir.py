@@ -42,6 +42,8 @@ def load_export(folder, shortlist=True):
     """Verify and read an export folder; shortlist=False skips parsing its shortlist (its
     files' hashes are still checked)."""
     folder = os.path.abspath(folder)
+    if not os.path.exists(folder):
+        raise ExportLoadError(f"{folder}: no such folder (expected an export directory)")
     if not os.path.isdir(folder):
         raise ExportLoadError(f"{folder}: not a folder (expected an export directory)")
     manifest = _read_manifest(folder)

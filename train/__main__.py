@@ -15,7 +15,7 @@ from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from runtime.cli import Parser
 from train import cluster
-from train.cli import USER_ERRORS, fail
+from train.cli import USER_ERRORS, epochs_text, fail
 from train.cluster import CONNECT_TIMEOUT, DISTRIBUTES
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
 from train.errors import ClusterError, ConfigError
@@ -138,10 +138,10 @@ def _print_summary(result, config, samples):
 
     state = result.state
     if not result.is_chief:
-        print(f"worker finished {state.epoch} epochs; the chief wrote the run directory")
+        print(f"worker finished {epochs_text(state.epoch)}; the chief wrote the run directory")
         return
     stopped_by = _STOPPED_BY.get(state.stop_reason, "reaching --epochs")
-    print(f"trained {state.epoch} epochs (stopped by {stopped_by}); "
+    print(f"trained {epochs_text(state.epoch)} (stopped by {stopped_by}); "
           f"best validation loss {state.best_val_loss:.4f} at epoch {state.best_epoch}; "
           f"run directory: {result.run.path}")
     if samples <= 0 or not state.epoch:

@@ -13,10 +13,7 @@ class EpochEnd(keras.callbacks.Callback):
         self.config, self.store, self.state = config, store, state
         self.checkpoint = checkpoint  # folder of the last committed checkpoint, or None
         self.publish = publish        # publish(state, checkpoint_folder)
-        self.started = self.epoch_started = time.monotonic()
-
-    def on_train_begin(self, logs=None):
-        self.started = time.monotonic()
+        self.epoch_started = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_started = time.monotonic()
@@ -38,8 +35,16 @@ class EpochEnd(keras.callbacks.Callback):
             return "epochs"
         if config.patience and state.epochs_without_improvement >= config.patience:
             return "early_stopping"
-        now = time.monotonic()
-        last_epoch = now - self.epoch_started
-        if config.time_budget_minutes and now - self.started + last_epoch > config.time_budget_minutes * 60:
+        if budget_spent(state.history, config.time_budget_minutes):
             return "time_budget"  # the next epoch would likely overrun the budget
         return ""
+
+
+def budget_spent(history, budget_minutes):
+    """Whether one more epoch, as long as the last, would overrun the time budget. The
+    budget counts every epoch of the run, across interruptions and reruns, so rerunning the
+    same command on a run that its budget stopped trains nothing more."""
+    seconds = history.get("epoch_seconds", [])
+    if not budget_minutes or not seconds:
+        return False
+    return sum(seconds) + seconds[-1] > budget_minutes * 60

@@ -18,3 +18,8 @@ def fail(error):
         message = str(error)
     print(f"error: {message}", file=sys.stderr)
     return 2
+
+
+def epochs_text(count):
+    """'1 epoch', '2 epochs'."""
+    return f"{count} epoch" + ("" if count == 1 else "s")

@@ -100,6 +100,9 @@ def _open_binary(path):
             with zipfile.ZipFile(path) as archive:
                 with archive.open(_zip_member(path, archive)) as stream:
                     yield stream
+        elif str(path).lower().endswith(".zip"):
+            raise DataError(f"{path}: named .zip but not a zip archive (damaged, or another "
+                            f"format); pass the extracted .txt file")
         else:
             with open(path, "rb") as stream:
                 yield stream

@@ -2,6 +2,7 @@
 model, fit with teacher forcing, publish model/history/curve into the run directory."""
 
 import dataclasses
+import filecmp
 import os
 import shutil
 import sys
@@ -14,7 +15,8 @@ from runtime.atomic import atomic_path, write_json_atomic
 from train import cluster, distributed, strategies
 from train import run_dir as files
 from train.batching import steps_per_epoch
-from train.callbacks import EpochEnd
+from train.callbacks import EpochEnd, budget_spent
+from train.cli import epochs_text
 from train.cluster import CONNECT_TIMEOUT
 from train.checkpoints import BEST_MODEL, LAST_MODEL, CheckpointStore, TrainingState
 from train.dataset import load_and_prepare
@@ -78,7 +80,7 @@ def _fit(run, config, data, verbose, log, strategy=None, placement=None):
     resumed_from = state.epoch
     complete = _complete(state, config)
     if complete:
-        log(f"run already complete ({state.epoch} epochs)")
+        log(f"run already complete ({epochs_text(state.epoch)}{_spent(state, config)})")
         _publish(run, config, state, checkpoint)  # a kill may have come before the last publish
     elif checkpoint:
         log(f"resuming after epoch {state.epoch} from {checkpoint}")
@@ -115,21 +117,33 @@ def _seed(config):
 def _complete(state, config):
     if state.epoch >= config.epochs:
         return True
+    if state.epoch and budget_spent(state.history, config.time_budget_minutes):
+        return True  # a larger --time-budget-minutes (or 0) trains on
     return (state.stop_reason == "early_stopping" and config.patience > 0
             and state.epochs_without_improvement >= config.patience)
 
 
+def _spent(state, config):
+    if state.epoch < config.epochs and budget_spent(state.history, config.time_budget_minutes):
+        return (f"; its {config.time_budget_minutes:g}-minute time budget is spent: a larger "
+                f"--time-budget-minutes, or 0, trains on")
+    return ""
+
+
 def _publish(run, config, state, checkpoint):
     """Refresh the run's user-facing outputs from the committed checkpoint."""
-    with atomic_path(run.file(files.MODEL), suffix=".keras") as temporary:
-        shutil.copyfile(os.path.join(checkpoint, BEST_MODEL), temporary)
+    best, published = os.path.join(checkpoint, BEST_MODEL), run.file(files.MODEL)
+    if not (os.path.isfile(published) and filecmp.cmp(best, published, shallow=False)):
+        with atomic_path(published, suffix=".keras") as temporary:  # not when unchanged
+            shutil.copyfile(best, temporary)
     write_json_atomic(run.file(files.HISTORY), {
         "epochs": state.epoch, "best_epoch": state.best_epoch,
         "best_val_loss": state.best_val_loss, "stop_reason": state.stop_reason,
         "history": state.history,
     })
     plot_history(state.history, run.file(files.CURVE),
-                 f"{config.preset} preset, {config.level} level, latent {config.latent_dim}")
+                 f"{config.preset} preset, {config.level} level, latent {config.latent_dim}",
+                 state.best_epoch)
 
 
 def _keras_verbosity(verbose):

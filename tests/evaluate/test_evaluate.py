@@ -94,7 +94,7 @@ def test_cli_prints_the_scores_and_writes_the_report(exports, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["missing-export"], "not a folder"),
+    (["missing-export"], "no such folder"),
     (["{char}", "--split", "all"], "give it with --data"),
     (["{char}", "--limit", "0"], "limit must be >= 1"),
     (["{char}", "--split", "all", "--data", "nowhere.txt"], "nowhere.txt does not exist"),

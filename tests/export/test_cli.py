@@ -36,6 +36,8 @@ def test_errors_are_one_line(runs, exports, tmp_path):
     assert "not a training run" in one_line_error(run_cli(tmp_path, tmp_path / "out"))
     assert "already exists; pass --force" in one_line_error(run_cli(runs["char"], exports["char"][0]))
     assert "--sentences must be >= 1" in one_line_error(run_cli(runs["char"], tmp_path / "o", "--sentences", "0"))
+    missing = one_line_error(run_cli(runs["char"], tmp_path / "o", "--data", tmp_path / "no.txt"))
+    assert "no.txt: no such file" in missing and "pass" not in missing
 
 
 def test_cli_prints_the_parity_summary(runs, tmp_path):

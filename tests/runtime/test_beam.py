@@ -168,6 +168,7 @@ def test_cli_n_best_with_scores(exports):
     (["--temperature", "0.5"], "apply to --sample"),
     (["--beam", "3", "--sample"], "choose one"),
     (["--beam", "3", "--min-length", "9", "--max-length", "4"], "min_length 9 exceeds max_length 4"),
+    (["--max-length", "-1"], "max_length must be an integer >= 1, got -1"),
     (["--beam", "3", "--n-best", "2"], "add --json"),
     (["--beam", "2", "--n-best", "3", "--json"], "n_best 3 exceeds beam_width 2"),
     (["--n-best", "2", "--json"], "add --beam"),

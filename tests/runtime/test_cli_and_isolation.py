@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 BANNED = ("tensorflow", "keras", "tf2onnx", "train", "export", "evaluate", "sacrebleu",
@@ -53,6 +55,42 @@ def test_json_lines(exports):
     record = json.loads(result.stdout)
     assert record["input"] == "the zebra ." and record["unknown"] == ["zebra"]
     assert record["truncated"] is False and isinstance(record["output"], str)
+
+
+def test_plain_output_and_chat_warn_of_cut_and_unknown_inputs(exports):
+    folder = exports["word"][0]
+    long_input = " ".join(["the cat"] * 40) + " ."
+    plain = run_cli(folder, "the zebra .", long_input, "the cat .")
+    warnings = plain.stderr.decode().strip().splitlines()
+    assert plain.returncode == 0 and len(plain.stdout.decode().splitlines()) == 3
+    assert len(warnings) == 2
+    assert "'the zebra .' has tokens the model does not know: ['zebra']" in warnings[0]
+    assert "was cut to its first" in warnings[1] and "--quiet" in warnings[1]
+    chat = run_cli(folder, "--chat", stdin=b"the zebra .\n")
+    assert "['zebra']" in chat.stderr.decode()
+    quiet = run_cli(folder, "--quiet", "the zebra .", long_input)
+    assert quiet.stderr.decode() == "" and quiet.returncode == 0
+    as_json = run_cli(folder, "--json", "the zebra .")
+    assert as_json.stderr.decode() == ""
+
+
+def test_an_empty_chat_reply_from_beam_search_points_to_min_length(exports, monkeypatch):
+    from runtime import __main__ as cli
+
+    class Empty:
+        text, truncated, unknown = "", False, ()
+
+    monkeypatch.setattr(cli, "_detailed", lambda *args, **kwargs: [Empty()])
+    lines = iter(["hello"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(lines))
+    outputs = []
+    monkeypatch.setattr(cli.sys, "stderr", type("Sink", (), {
+        "write": lambda self, text: outputs.append(text), "flush": lambda self: None})())
+    args = cli.parse_args([str(exports["word"][0]), "--chat", "--beam", "3"])
+    translator = cli.Translator.load(args.export_dir)
+    with pytest.raises(StopIteration):
+        cli._chat(translator, args)
+    assert "--min-length 1" in "".join(outputs)
 
 
 def test_bad_paths_and_exports_are_one_line_errors(tmp_path):

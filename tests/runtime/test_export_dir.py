@@ -132,8 +132,11 @@ def test_file_names_cannot_point_outside(export_copy):
 
 
 def test_not_a_folder(tmp_path):
-    with pytest.raises(ExportLoadError, match="not a folder"):
+    with pytest.raises(ExportLoadError, match="no such folder"):
         Translator.load(tmp_path / "missing")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ExportLoadError, match="not a folder"):
+        Translator.load(tmp_path / "file")
 
 
 def test_a_graph_with_external_data_is_refused(export_copy, monkeypatch):

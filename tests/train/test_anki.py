@@ -116,3 +116,11 @@ def test_damaged_zip(tmp_path):
     damaged = write(tmp_path, good.read_bytes()[:-200] + b"\x00" * 50, "damaged.zip")
     with pytest.raises(DataError, match="zip"):
         load_anki_pairs(damaged)
+
+
+def test_random_bytes_named_zip_say_it_is_not_a_zip(tmp_path):
+    path = tmp_path / "fra-eng.zip"
+    path.write_bytes(bytes(range(1, 256)) * 10)
+    with pytest.raises(DataError, match="named .zip but not a zip archive") as raised:
+        load_anki_pairs(path)
+    assert "latin-1" not in str(raised.value)

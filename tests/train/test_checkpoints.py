@@ -102,3 +102,16 @@ def test_time_budget_stops_before_an_epoch_that_would_overrun(tmp_path, monkeypa
 
 def store_latest(folder):
     return CheckpointStore(str(folder)).latest()[0]
+
+
+def test_the_time_budget_counts_every_epoch_of_the_run_across_reruns():
+    from train.callbacks import budget_spent
+    from train.trainer import _complete
+
+    state = TrainingState(epoch=2, history={"epoch_seconds": [25.0, 25.0]},
+                          stop_reason="time_budget")
+    config = make_config("word", epochs=9, time_budget_minutes=1.0)
+    assert budget_spent(state.history, 1.0) and _complete(state, config)  # rerun: nothing
+    assert not _complete(state, make_config("word", epochs=9, time_budget_minutes=2.0))
+    assert not _complete(state, make_config("word", epochs=9, time_budget_minutes=0.0))
+    assert not budget_spent({}, 1.0)

@@ -62,9 +62,24 @@ def test_resumed_run_equals_the_uninterrupted_one(data_file, tmp_path):
 def test_rerunning_a_complete_run_trains_nothing(data_file, tmp_path):
     train(config_for(data_file, epochs=1), tmp_path / "run", verbose=0)
     before = (tmp_path / "run" / files.MODEL).read_bytes()
+    inode = (tmp_path / "run" / files.MODEL).stat().st_ino
     result = train(config_for(data_file, epochs=1), tmp_path / "run", verbose=0)
     assert result.resumed_from == 1 and result.state.epoch == 1
     assert (tmp_path / "run" / files.MODEL).read_bytes() == before
+    assert (tmp_path / "run" / files.MODEL).stat().st_ino == inode  # not rewritten
+
+
+def test_rerunning_a_run_its_time_budget_stopped_trains_nothing(data_file, tmp_path):
+    budget = config_for(data_file, epochs=5, time_budget_minutes=0.0001)  # one epoch's worth
+    first = train(budget, tmp_path / "run", verbose=0)
+    assert (first.state.epoch, first.state.stop_reason) == (1, "time_budget")
+    messages = []
+    again = train(budget, tmp_path / "run", verbose=0, log=messages.append)
+    assert again.resumed_from == 1 and again.state.epoch == 1
+    assert any("time budget is spent" in m for m in messages)
+    more = train(config_for(data_file, epochs=2, time_budget_minutes=0), tmp_path / "run",
+                 verbose=0)
+    assert more.state.epoch == 2
 
 
 def test_refuses_a_run_with_other_options(data_file, tmp_path):
