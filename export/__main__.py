@@ -21,10 +21,12 @@ from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN  # noqa:
 from runtime.errors import ExportLoadError  # noqa: E402
 from runtime.manifest import MANIFEST_FILE  # noqa: E402
 from runtime.cli import Parser  # noqa: E402
-from train.cli import USER_ERRORS, fail  # noqa: E402
+from export.target import ExportTarget, check_run_folder  # noqa: E402
+from train.cli import USER_ERRORS, fail, require_modules  # noqa: E402
 from train.seed_data import RECIPES  # noqa: E402
 
 
+EXPORT_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx")  # the [export] extra's
 DEFAULTS = {"shortlist_frequent": DEFAULT_FREQUENT, "shortlist_per_token": DEFAULT_PER_SOURCE_TOKEN}
 
 
@@ -90,6 +92,12 @@ def main(argv=None):
         elif getattr(args, option) < 0:
             parser.error(f"{flag} must be >= 0, got {getattr(args, option)}")
     try:
+        check_run_folder(args.run_dir, args.run_dir)  # the quick refusals, before TensorFlow
+        ExportTarget(args.out_dir, args.run_dir, args.force)
+        if args.data and not os.path.isfile(args.data):
+            raise ExportError(f"--data {args.data}: no such file (expected the run's pairs "
+                              f"file)")
+        require_modules("python -m export", "export", EXPORT_MODULES)
         from export.exporter import export_run  # imports TensorFlow: after the arguments
 
         manifest, _ = export_run(args.run_dir, args.out_dir, args.force, args.data,
@@ -117,6 +125,7 @@ def _import(parser, args):
         prepared = prepare_import(args.run_dir, args.out_dir, args.recipe, args.data,
                                   args.num_samples, args.source_tokens, args.target_tokens,
                                   args.force)
+        require_modules("python -m export", "export", EXPORT_MODULES)
         from export.seed_export import export_prepared  # imports TensorFlow
 
         manifest, _ = export_prepared(prepared, args.run_dir, args.data,

@@ -22,7 +22,7 @@ from export import graphs, parity
 from export.errors import ExportError, ParityError
 from export.keras_files import SAVED_MODEL_METADATA
 from runtime import manifest as names
-from export.target import ExportTarget
+from export.target import ExportTarget, check_run_folder
 from runtime.atomic import write_json_atomic
 from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN
 from export.speed_ups import SpeedUps
@@ -93,11 +93,7 @@ def _read_run(run_path):
         raise ExportError(f"{run.path} is a model file, not a run of `python -m train`; for a "
                           f"model the keras-io tutorial or the word-level notebook trained, add "
                           f"--recipe keras-io|word-notebook --data PAIRS_FILE")
-    if not os.path.isdir(run.path):
-        raise ExportError(f"RUN_DIR {run.path} does not exist")
-    if not run.exists():
-        raise ExportError(f"{run.path} is not a training run (no {run_files.CONFIG}); "
-                          f"train one with `python -m train --out {run_path}`")
+    check_run_folder(run.path, run_path)
     for name in (run_files.MODEL, run_files.HISTORY):
         if not os.path.isfile(run.file(name)):
             raise ExportError(f"{run.path} has no {name} yet: no epoch has completed")

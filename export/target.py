@@ -15,6 +15,7 @@ import tempfile
 from export.errors import ExportError
 from runtime.atomic import FOLDER_MODE, replace_folder
 from runtime.manifest import MANIFEST_FILE
+from train import run_dir as run_files
 
 
 class ExportTarget:
@@ -44,11 +45,7 @@ class ExportTarget:
         """Lock OUT_DIR against a concurrent export, clear what killed exports left, and
         yield a fresh staging folder (removed afterwards unless published)."""
         os.makedirs(self.parent, exist_ok=True)
-        with open(os.path.join(self.parent, f".{self.name}.export-lock"), "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ExportError(f"another export into {self.path} is running") from None
+        with self._locked():
             prefix = f".tmp-export-{self.name}."
             leftover = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}")  # mkdtemp's suffix
             for name in os.listdir(self.parent):
@@ -61,6 +58,32 @@ class ExportTarget:
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
+    @contextlib.contextmanager
+    def _locked(self):
+        """Hold `.NAME.export-lock` beside OUT_DIR; removed when done, so no hidden file
+        stays behind. A lock file removed by a finishing export between our open and our
+        lock is not the one at the path any more: lock the new one instead."""
+        path = os.path.join(self.parent, f".{self.name}.export-lock")
+        while True:
+            lock = open(path, "a")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                raise ExportError(f"another export into {self.path} is running") from None
+            try:
+                if os.fstat(lock.fileno()).st_ino == os.stat(path).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            lock.close()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            lock.close()
+
     def publish(self, staging):
         """Make every file durable, then swap the staging folder in as OUT_DIR."""
         for name in os.listdir(staging):
@@ -71,3 +94,13 @@ class ExportTarget:
         previous = replace_folder(staging, self.path)
         if previous:
             shutil.rmtree(previous, ignore_errors=True)
+
+
+def check_run_folder(path, as_given):
+    """RUN_DIR exists and holds a run (TensorFlow-free: the CLI checks it first)."""
+    run = run_files.RunDir(path)
+    if not os.path.isdir(run.path):
+        raise ExportError(f"RUN_DIR {run.path} does not exist")
+    if not run.exists():
+        raise ExportError(f"{run.path} is not a training run (no {run_files.CONFIG}); "
+                          f"train one with `python -m train --out {as_given}`")

@@ -15,10 +15,10 @@ from runtime.manifest import ATTENTIONS
 from runtime.tokenize import LEVELS
 from runtime.cli import Parser
 from train import cluster
-from train.cli import USER_ERRORS, epochs_text, fail
+from train.cli import USER_ERRORS, epochs_text, fail, require_modules
 from train.cluster import CONNECT_TIMEOUT, DISTRIBUTES
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
-from train.errors import ClusterError, ConfigError
+from train.errors import ClusterError, ConfigError, DataError
 from train.sources import FORMATS
 from train.subword import ALGORITHMS
 
@@ -109,6 +109,11 @@ def main(argv=None):
             cluster.require_gpus()
         if args.worker_timeout <= 0:
             raise ConfigError(f"--worker-timeout must be > 0 seconds, got {args.worker_timeout}")
+        if config.data and not os.path.isfile(config.data):
+            raise DataError(f"data file not found: {config.data}" if not
+                            os.path.isdir(config.data) else f"data path is a folder, expected "
+                            f"a .txt or .zip file: {config.data}")
+        require_modules("python -m train", "train")
         from train.trainer import train  # imports TensorFlow: after the options are known good
 
         result = train(config, args.out, verbose=0 if args.quiet else "auto",

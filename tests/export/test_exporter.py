@@ -97,7 +97,7 @@ def test_force_replaces_an_export_and_leaves_no_temporary(runs, exports, tmp_pat
     manifest, _ = export_run(runs["word"], out, force=True, log=lambda line: None)
     assert Manifest.from_json((out / names.MANIFEST_FILE).read_text()) == manifest
     assert manifest.tokenization["level"] == "word"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.export-lock", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no lock file left
 
 
 @pytest.mark.parametrize("make, message", [

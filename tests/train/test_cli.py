@@ -139,3 +139,32 @@ def test_a_damaged_subword_model_stops_a_resume_in_one_line(tmp_path):
     error = one_line_error(run_cli("--data", str(data), "--out", str(out), *SUBWORD,
                                    "--epochs", "2"))
     assert "target_subword.model: SHA-256 differs from the one" in error
+
+
+WITHOUT_EXTRAS = """
+import importlib.util, runpy, sys
+real = importlib.util.find_spec
+hidden = set(sys.argv[1].split(","))
+importlib.util.find_spec = lambda name, *a, **k: None if name in hidden else real(name, *a, **k)
+sys.argv = sys.argv[2:]
+runpy.run_module(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("module, hidden, extra", [
+    ("train", "tensorflow,keras", "[train]"),
+    ("export", "tensorflow,keras,tf2onnx,onnx", "[export]"),
+])
+def test_a_missing_extra_is_one_line_naming_the_install(module, hidden, extra, tmp_path):
+    data = write_pairs(tmp_path / "pairs.txt", reversal_pairs(20, seed=1))
+    if module == "train":
+        args = ["--out", str(tmp_path / "run"), "--data", str(data)]
+    else:
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run" / files.CONFIG).write_text("{}")
+        args = [str(tmp_path / "run"), str(tmp_path / "out")]
+    result = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, hidden, module, *args],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and f"pip install '.{extra}'" in result.stderr
+    assert not (tmp_path / "run" / "model.keras").exists()
