@@ -101,7 +101,7 @@ def write_heldout_and_train(keras_io_export, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training time budget each")
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-attention"),
                         help="where runs, exports, data files and reports go")

@@ -46,7 +46,7 @@ def batch_1_latency(export, heldout, decoding, count=200):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-attention"),
                         help="the --work folder of attention_quality.py")
     args = parser.parse_args()

@@ -72,7 +72,7 @@ def profile(translator, sources):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exports", nargs="+", metavar="LABEL=EXPORT_DIR")
     parser.add_argument("--run", default="runs/default", help="for its validation sentences")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "decode_profile.json"))

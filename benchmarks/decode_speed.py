@@ -169,7 +169,7 @@ def benchmark_model(run_path, count, predict_count, folder, log=print, before=No
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", action="append", help="a trained run (repeat for several); "
                         "default: runs/default and runs/keras-io")
     parser.add_argument("--sentences", type=int, default=200)

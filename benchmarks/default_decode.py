@@ -57,7 +57,7 @@ def lengths(translator, texts):
 def main():
     from runtime.translator import Translator
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--new", default="exports/default")
     parser.add_argument("--old", default="exports/word-default-old")
     parser.add_argument("--sentences", type=int, default=500)

@@ -51,7 +51,7 @@ async def levels(name, engine, texts, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--clients", default="1,8,64,256")
     parser.add_argument("--seconds", type=float, default=4.0)

@@ -84,7 +84,7 @@ def run(data_path, epochs, num_samples=10000, latent_dim=256, batch_size=64):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--json", help="write the result here")

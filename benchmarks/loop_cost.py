@@ -69,7 +69,7 @@ def session_us(session, batch, state_size):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export", help="an export of format 4 without attention")
     args = parser.parse_args(argv)
     translator = Translator.load(args.export)

@@ -116,7 +116,7 @@ def input_coverage(report):
 def main():
     from train.sources import default_data_path
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=8.0, help="training time budget each")
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-quality"),
                         help="where runs, exports, data files and reports go")

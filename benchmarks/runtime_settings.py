@@ -45,7 +45,7 @@ def sweep(export_dir, texts):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export_dir")
     parser.add_argument("--sentences", type=int, default=200)
     args = parser.parse_args()

@@ -35,7 +35,7 @@ def timed(function):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="the script's s2s_model.keras")
     parser.add_argument("--export", required=True, help="its import (python -m export ... "
                                                         "--recipe keras-io)")

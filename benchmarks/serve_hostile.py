@@ -208,7 +208,7 @@ def main(argv=None):
     from benchmarks.serve_clients import Server
     from runtime.atomic import write_text_atomic
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)

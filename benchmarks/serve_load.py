@@ -123,7 +123,7 @@ def soak(export_dir, texts, rate, minutes):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--texts", default=FRA_ENG, help="pairs file whose first column is "
                         "the input (default: ../shared/data/fra-eng/fra.txt)")

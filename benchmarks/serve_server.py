@@ -42,7 +42,7 @@ def build_engine(name, export_dir, on_step=None, **settings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export_dir")
     parser.add_argument("--engine", choices=ENGINES, default="step")
     parser.add_argument("--port", type=int, default=8000)

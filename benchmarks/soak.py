@@ -46,7 +46,7 @@ def soak(export_dir, translations, warmup=2000, every=5000):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export_dir")
     parser.add_argument("--translations", type=int, default=100_000)
     args = parser.parse_args()

@@ -97,7 +97,7 @@ def measure(pairs, steps, validation_steps, stream, folder):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, action="append", help="corpus sizes")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--validation-steps", type=int, default=20)

@@ -101,7 +101,7 @@ def markdown(rows, ratios):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=None, help="fra.txt (default: the shared copy)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--our-batch-sizes", default="64",

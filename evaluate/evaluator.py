@@ -1,6 +1,5 @@
 """Export + pairs -> a report: translate every input with the runtime, score the outputs."""
 
-import dataclasses
 import os
 import time
 
@@ -44,7 +43,7 @@ def evaluate_export(export_dir, data_path=None, split="validation", limit=None,
         "pairs": len(pairs), "lowercase": lowercase,
         "model": {"level": manifest.tokenization["level"], "attention": manifest.attention,
                   "state_size": manifest.model["state_size"]},
-        "decoding": dataclasses.asdict(decoding),
+        "decoding": decoding.applicable(),
         **score(outputs, references, lowercase),
         "by_source_length": score_by_length(sources, outputs, references, lowercase),
         # Inputs the runtime cut to its maximum length, or in which it found unknown tokens.
@@ -81,5 +80,6 @@ def _decoding(options):
     """The options that apply to the strategy, as text."""
     shown = {"beam": ("beam_width", "length_penalty", "min_length"),
              "sample": ("temperature", "top_k", "top_p", "seed", "min_length")}
-    details = ", ".join(f"{name} {options[name]}" for name in shown.get(options["strategy"], ()))
+    details = ", ".join(f"{name} {options[name]}" for name in shown.get(options["strategy"], ())
+                        if name in options)
     return f"{options['strategy']} ({details})" if details else options["strategy"]

@@ -13,6 +13,7 @@ message on stderr, and exit status 1 at the end.
 import json
 import os
 import sys
+import textwrap
 
 from runtime.cli import Parser, add_decoding_arguments, decoding_from_args
 from runtime.errors import ExportLoadError, InputError, ProviderError
@@ -25,7 +26,8 @@ _BATCH_LINES = 32  # at most this many available lines are translated together
 def parse_args(argv):
     parser = Parser(prog="python -m runtime", description=__doc__.splitlines()[0])
     parser.add_argument("export_dir", help="a folder written by `python -m export`")
-    parser.add_argument("texts", nargs="*", help="texts to translate (default: stdin lines)")
+    parser.add_argument("texts", nargs="*", default=[],
+                        help="texts to translate (default: stdin lines)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--chat", action="store_true", help="interactive loop (chatbots)")
     parser.add_argument("--heatmap", metavar="PNG", help="draw the attention weights of the "
@@ -106,7 +108,7 @@ def _translate_lines(translator, batch, args):
 
 def _warn(translator, text, result):
     """One stderr line for each silent change to an input (plain output and chat)."""
-    shown = text if len(text) <= 60 else text[:57] + "..."
+    shown = _shorten(text)
     if result.truncated:
         print(f"warning: {shown!r} was cut to its first {translator.max_input_length} tokens, "
               f"the export's input limit (--too-long error refuses such inputs; --quiet "
@@ -184,10 +186,20 @@ def _heatmap(translator, args):
     except InputError as error:  # refused by --unknown/--too-long error: nothing to draw
         print(f"error: {error}", file=sys.stderr)
         return 1
-    save_heatmap(result, args.heatmap, title=f"{args.texts[0][:60]} -> {result.text[:60]}")
+    title = f"{_shorten(args.texts[0])} -> {_shorten(result.text)}"
+    if result.truncated:  # the map's columns are the tokens the model read
+        title += f"\n(input cut to its first {len(result.source_tokens)} tokens)"
+    save_heatmap(result, args.heatmap, title=title)
     print(_format(args.texts[0], result, args.json), flush=True)
+    if not args.json and not args.quiet:
+        _warn(translator, args.texts[0], result)
     print(f"attention heat map: {args.heatmap}", file=sys.stderr)
     return 0
+
+
+def _shorten(text, width=60):
+    """At most `width` characters, cut at a word boundary."""
+    return textwrap.shorten(text, width, placeholder=" ...") or text[:width]
 
 
 def _chat(translator, args):

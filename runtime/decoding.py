@@ -34,6 +34,12 @@ class Decoding:
         if problem:
             raise ValueError(f"decoding option {problem}")
 
+    def applicable(self):
+        """{option: value} of the options this strategy uses, "strategy" first (what a report
+        should show: a greedy run has no beam width)."""
+        return {name: value for name, value in dataclasses.asdict(self).items()
+                if name == "strategy" or self.strategy in _APPLIES.get(name, STRATEGIES)}
+
     def check_lengths(self, max_length):
         if not _integer(max_length) or max_length < 1:
             raise ValueError(f"max_length must be an integer >= 1, got {max_length!r}")

@@ -23,6 +23,7 @@ def test_scores_the_runs_validation_split(exports, runs, tmp_path):
     assert json.loads(out.read_text()) == report
     assert report["model"] == {"level": "word", "attention": "luong", "state_size": 16}
     assert len(report["examples"]) == 3
+    assert report["decoding"] == {"strategy": "greedy"}  # no beam or sampling settings
     # The scores are those of the runtime's translations of these very pairs.
     example = report["examples"][0]
     assert example["output"] == Translator.load(exports["word-luong"][0]).translate(example["input"])

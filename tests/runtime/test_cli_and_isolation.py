@@ -141,3 +141,12 @@ def test_closed_output_pipe_ends_quietly(exports):
     reader.stdin.close()
     reader.wait()
     assert result.returncode == 0 and b"error" not in result.stderr
+
+
+def test_long_texts_are_shortened_at_a_word_boundary_in_titles_and_warnings():
+    from runtime.__main__ import _shorten
+
+    shortened = _shorten("extraordinary " * 10)
+    assert len(shortened) <= 60 and shortened.endswith(" ...")
+    assert all(word in ("extraordinary", "...") for word in shortened.split())
+    assert _shorten("short") == "short"
