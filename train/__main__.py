@@ -21,6 +21,7 @@ from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_conf
 from train.errors import ClusterError, ConfigError, DataError
 from train.sources import FORMATS
 from train.subword import ALGORITHMS
+from train.token_cache import remove_caches
 
 _HELP = {
     "data": "pairs file, .txt or .zip (default: ../shared/data/fra-eng/fra.txt beside the "
@@ -125,6 +126,7 @@ def main(argv=None):
             leave_cluster()  # with the others; does not return
     except ClusterError as error:
         fail(error)
+        remove_caches()
         sys.stderr.flush()
         os._exit(2)  # TensorFlow's teardown after a cluster failure can block on lost peers
     except USER_ERRORS as error:

@@ -21,6 +21,7 @@ from tensorflow.python.eager import context  # the coordination service's settin
 
 from train.cluster import CONNECT_TIMEOUT, NO_GPU
 from train.errors import ClusterError, ConfigError
+from train.token_cache import remove_caches
 
 
 def connect(placement, timeout=CONNECT_TIMEOUT, log=print):
@@ -101,6 +102,7 @@ def leave_cluster(timeout=600.0):
         context.context().wait_at_barrier("lstm-seq2seq-finished", int(timeout * 1000))
     except tf.errors.OpError:
         pass  # the others are gone already: nothing left to wait for
+    remove_caches()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # everything was written (atomically) before; nothing is lost

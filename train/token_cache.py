@@ -132,7 +132,19 @@ class _NoTexts(_Rows):
         raise DataError("the streamed training split keeps no texts (only validation does)")
 
 
+_FOLDERS = []  # every cache folder this process made, for remove_caches
+
+
 def cache_folder():
     """A temporary folder for one process's cache, removed when the returned object is
-    garbage collected or the process exits (tempfile.TemporaryDirectory)."""
-    return tempfile.TemporaryDirectory(prefix="s2s-stream-")
+    garbage collected or the process exits normally (tempfile.TemporaryDirectory), or by
+    remove_caches."""
+    folder = tempfile.TemporaryDirectory(prefix="s2s-stream-")
+    _FOLDERS.append(folder)
+    return folder
+
+
+def remove_caches():
+    """Remove every cache folder now: before os._exit, which skips the finalizers."""
+    while _FOLDERS:
+        _FOLDERS.pop().cleanup()

@@ -194,3 +194,15 @@ def test_workers_with_different_data_refuse_in_one_line(pairs_file, tmp_path):
     for line in lines:
         assert line.startswith("2 error: ") and "built different data" in line, line
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_streamed_data_under_two_workers_leaves_no_cache_behind(pairs_file, tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.run([sys.executable, "-m", "train.launch", "--isolated-network",
+                              "--out", str(tmp_path / "run"), "--data", str(pairs_file), *TINY,
+                              "--epochs", "1", "--stream"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=600, env={**os.environ, "TMPDIR": str(scratch)})
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert "[worker 0] trained 1 epoch" in process.stdout
+    assert list(scratch.iterdir()) == []  # both workers removed their token caches
