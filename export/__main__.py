@@ -21,7 +21,7 @@ from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN  # noqa:
 from runtime.errors import ExportLoadError  # noqa: E402
 from runtime.manifest import MANIFEST_FILE  # noqa: E402
 from runtime.cli import Parser  # noqa: E402
-from export.target import ExportTarget, check_run_folder  # noqa: E402
+from export.target import ExportTarget, check_data_file, check_run_folder  # noqa: E402
 from train.cli import USER_ERRORS, fail, require_modules  # noqa: E402
 from train.seed_data import RECIPES  # noqa: E402
 
@@ -94,9 +94,7 @@ def main(argv=None):
     try:
         check_run_folder(args.run_dir, args.run_dir)  # the quick refusals, before TensorFlow
         ExportTarget(args.out_dir, args.run_dir, args.force)
-        if args.data and not os.path.isfile(args.data):
-            raise ExportError(f"--data {args.data}: no such file (expected the run's pairs "
-                              f"file)")
+        check_data_file(args.data, args.shortlist)
         require_modules("python -m export", "export", EXPORT_MODULES)
         from export.exporter import export_run  # imports TensorFlow: after the arguments
 

@@ -20,9 +20,8 @@ import tf2onnx
 
 from export import graphs, parity
 from export.errors import ExportError, ParityError
-from export.keras_files import SAVED_MODEL_METADATA
 from runtime import manifest as names
-from export.target import ExportTarget, check_run_folder
+from export.target import ExportTarget, check_data_file, check_run_folder
 from runtime.atomic import write_json_atomic
 from export.shortlist import DEFAULT_FREQUENT, DEFAULT_PER_SOURCE_TOKEN
 from export.speed_ups import SpeedUps
@@ -54,8 +53,7 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
                         ("--shortlist-per-token", shortlist_per_token)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ExportError(f"{name} must be an integer >= 0, got {value!r}")
-    if data_path and not os.path.isfile(data_path):
-        raise ExportError(f"--data {data_path}: no such file (expected the run's pairs file)")
+    check_data_file(data_path, shortlist)
     target = ExportTarget(out_path, run_path, force)
     run, metadata, config, history, model = _read_run(run_path)
     vocabularies = run.load_vocabularies()
@@ -88,11 +86,6 @@ def export_run(run_path, out_path, force=False, data_path=None, sentences=parity
 def _read_run(run_path):
     """Everything export needs from RUN_DIR, checked before any work is done."""
     run = run_files.RunDir(run_path)
-    if (os.path.isfile(run.path) and run.path.endswith((".keras", ".h5"))) or \
-            os.path.isfile(os.path.join(run.path, SAVED_MODEL_METADATA)):
-        raise ExportError(f"{run.path} is a model file, not a run of `python -m train`; for a "
-                          f"model the keras-io tutorial or the word-level notebook trained, add "
-                          f"--recipe keras-io|word-notebook --data PAIRS_FILE")
     check_run_folder(run.path, run_path)
     for name in (run_files.MODEL, run_files.HISTORY):
         if not os.path.isfile(run.file(name)):

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 
 from export.errors import ExportError
+from export.keras_files import SAVED_MODEL_METADATA
 from runtime.atomic import FOLDER_MODE, replace_folder
 from runtime.manifest import MANIFEST_FILE
 from train import run_dir as run_files
@@ -99,8 +100,21 @@ class ExportTarget:
 def check_run_folder(path, as_given):
     """RUN_DIR exists and holds a run (TensorFlow-free: the CLI checks it first)."""
     run = run_files.RunDir(path)
+    if (os.path.isfile(run.path) and run.path.endswith((".keras", ".h5"))) or \
+            os.path.isfile(os.path.join(run.path, SAVED_MODEL_METADATA)):
+        raise ExportError(f"{run.path} is a model file, not a run of `python -m train`; for a "
+                          f"model the keras-io tutorial or the word-level notebook trained, add "
+                          f"--recipe keras-io|word-notebook --data PAIRS_FILE")
     if not os.path.isdir(run.path):
         raise ExportError(f"RUN_DIR {run.path} does not exist")
     if not run.exists():
         raise ExportError(f"{run.path} is not a training run (no {run_files.CONFIG}); "
                           f"train one with `python -m train --out {as_given}`")
+
+
+def check_data_file(data_path, shortlist=False):
+    """A --data given for a run must exist (TensorFlow-free: the CLI checks it first)."""
+    if data_path and not os.path.isfile(data_path):
+        needs = " and --shortlist builds its lists from its training pairs" if shortlist else ""
+        raise ExportError(f"--data {data_path}: no such file (expected the run's pairs file: "
+                          f"the parity proofs need its validation pairs{needs})")
