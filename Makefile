@@ -12,6 +12,8 @@ STAMP := $(VENV)/.installed-stamp
 RUN_DIR ?= runs/default
 EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
+# The figures the READMEs quote; a benchmark script run by hand writes to a scratch folder.
+RESULTS ?= benchmarks/results
 
 .PHONY: demo test demo-multi-worker benchmark-stream benchmark-train benchmark-decode benchmark-attention benchmark-beam \
 	benchmark-serve benchmark-quality benchmark-import clean
@@ -35,29 +37,29 @@ demo-multi-worker: $(STAMP)
 	$(VENV)/bin/python -m export $(MW_RUN) exports/two-workers --force
 
 benchmark-stream: $(STAMP)  # --stream's peak RSS at 20k and 2M synthetic pairs (~4 minutes)
-	$(VENV)/bin/python benchmarks/stream_memory.py
+	$(VENV)/bin/python benchmarks/stream_memory.py --out $(RESULTS)
 
 benchmark-train: $(STAMP)
-	$(VENV)/bin/python benchmarks/train_speed_memory.py --epochs 5
+	$(VENV)/bin/python benchmarks/train_speed_memory.py --epochs 5 --out $(RESULTS)
 
 benchmark-decode: demo  # the default run, and the keras-io char model (trained once, 8 minutes)
 	test -f runs/keras-io/model.keras || \
 		$(VENV)/bin/python -m train --out runs/keras-io --preset keras-io --time-budget-minutes 8
-	$(VENV)/bin/python benchmarks/decode_speed.py --run $(RUN_DIR) --run runs/keras-io
+	$(VENV)/bin/python benchmarks/decode_speed.py --run $(RUN_DIR) --run runs/keras-io --out $(RESULTS)
 
 benchmark-quality: $(STAMP)  # 9 models, 8 minutes of training each (about 80 minutes)
-	$(VENV)/bin/python benchmarks/quality.py --minutes 8
+	$(VENV)/bin/python benchmarks/quality.py --minutes 8 --out $(RESULTS)
 
 benchmark-attention: $(STAMP)
-	$(VENV)/bin/python benchmarks/attention_quality.py --minutes 10
+	$(VENV)/bin/python benchmarks/attention_quality.py --minutes 10 --out $(RESULTS)
 
 benchmark-beam: $(STAMP)  # needs the models of benchmark-attention
-	$(VENV)/bin/python benchmarks/beam_quality.py
+	$(VENV)/bin/python benchmarks/beam_quality.py --out $(RESULTS)
 
 benchmark-serve: demo  # the HTTP service under load (about 22 minutes, 10 of them a soak)
-	$(VENV)/bin/python benchmarks/serve_load.py --export $(EXPORT_DIR) --soak-minutes 10
-	$(VENV)/bin/python benchmarks/engine_throughput.py --export $(EXPORT_DIR)
-	$(VENV)/bin/python benchmarks/serve_hostile.py --export $(EXPORT_DIR)
+	$(VENV)/bin/python benchmarks/serve_load.py --export $(EXPORT_DIR) --soak-minutes 10 --out $(RESULTS)
+	$(VENV)/bin/python benchmarks/engine_throughput.py --export $(EXPORT_DIR) --out $(RESULTS)
+	$(VENV)/bin/python benchmarks/serve_hostile.py --export $(EXPORT_DIR) --out $(RESULTS)
 
 FRA ?= ../shared/data/fra-eng/fra.txt
 SEED_MODEL := runs/keras-io-script/s2s_model.keras
@@ -66,7 +68,7 @@ benchmark-import: $(STAMP)  # a model the keras-io script trains (100 epochs, ~2
 		--out $(SEED_MODEL)
 	$(VENV)/bin/python -m export $(SEED_MODEL) exports/keras-io-script --recipe keras-io \
 		--data $(FRA) --sentences 200 --force
-	$(VENV)/bin/python benchmarks/seed_decode.py --model $(SEED_MODEL) \
+	$(VENV)/bin/python benchmarks/seed_decode.py --model $(SEED_MODEL) --out $(RESULTS) \
 		--export exports/keras-io-script --data $(FRA) --sentences 100
 
 $(STAMP): pyproject.toml

@@ -21,7 +21,7 @@ Models (every step is the project's own CLI, run as a subprocess):
 Scores ignore case (the word models are trained lowercased); the keras-io model is also
 scored case-sensitively. A run directory that already has a trained model is reused as it
 is (delete WORK to train afresh). train_seconds sums the run's epoch times. Results:
-results/attention_quality.json.
+attention_quality.json in --out DIR (default: a scratch folder).
 """
 
 import argparse
@@ -29,11 +29,11 @@ import json
 import os
 import subprocess
 import sys
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
-RESULTS = os.path.join(HERE, "results", "attention_quality.json")
 KERAS_IO_PAIRS = ["--num-samples", "10000", "--val-fraction", "0.2", "--val-split", "last"]
 MORE_PAIRS = ["--num-samples", "30000"]
 MODELS = {  # name -> (training options, data: None = the default file, "train" = train.tsv)
@@ -102,6 +102,7 @@ def write_heldout_and_train(keras_io_export, work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_out_argument(parser)
     parser.add_argument("--minutes", type=float, default=10.0, help="training time budget each")
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-attention"),
                         help="where runs, exports, data files and reports go")
@@ -124,8 +125,7 @@ def main():
             results["models"][name] = result
     chrf = {name: r["case_insensitive"]["chrf"] for name, r in results["models"].items()}
     results["chrf_gain_over_keras_io"] = {n: round(c - chrf["keras-io"], 2) for n, c in chrf.items()}
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
+    with open(result_path(args.out, "attention_quality.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(json.dumps(results, indent=2))
 

@@ -7,7 +7,7 @@ held-out fra-eng pairs, side by side in one process.
 
 Every configuration goes through `evaluate.evaluate_export` (the runtime, 1 thread, batches
 of 64), case-insensitively; then the first 200 held-out inputs are translated one at a time
-(batch 1) for the median latency per sentence. Results: results/beam_quality.json.
+(batch 1) for the median latency per sentence. Results: beam_quality.json in --out DIR.
 """
 
 import argparse
@@ -23,8 +23,8 @@ sys.path.insert(0, ROOT)
 
 from evaluate import evaluate_export  # noqa: E402
 from runtime import Decoding, Translator  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
-RESULTS = os.path.join(HERE, "results", "beam_quality.json")
 MODELS = ("keras-io", "word-none", "word-luong", "word-bahdanau")
 CONFIGURATIONS = {
     "greedy": Decoding(),
@@ -47,6 +47,7 @@ def batch_1_latency(export, heldout, decoding, count=200):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_out_argument(parser)
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-attention"),
                         help="the --work folder of attention_quality.py")
     args = parser.parse_args()
@@ -67,8 +68,7 @@ def main():
             row["time_vs_greedy"] = round(row["translation_seconds"] / greedy_seconds, 2)
             row["batch_1_vs_greedy"] = round(row["batch_1_p50_ms"] / rows["greedy"]["batch_1_p50_ms"], 2)
         results["models"][model] = rows
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
+    with open(result_path(args.out, "beam_quality.json"), "w") as f:
         json.dump(results, f, indent=2)
 
 

@@ -3,7 +3,7 @@ graph each export's greedy decoding runs (format 3: `decoder`, fetching next_tok
 states; format 4: `decoder_greedy`, or its shortlist variant), at batch 1 and 64, 1 thread.
 
     python benchmarks/decode_profile.py before=exports/before-default \\
-        lean=exports/default int8=exports/int8 [--out benchmarks/results/decode_profile.json]
+        lean=exports/default int8=exports/int8 [--out DIR] (decode_profile.json; default: a scratch folder)
 
 Inputs are real: the encoder's state for the run's first validation sentences (one, or 64),
 <start> as the previous token, and for a shortlist its batch's candidates. Figures are the
@@ -29,6 +29,7 @@ from runtime import Translator  # noqa: E402
 from runtime import manifest as names  # noqa: E402
 from runtime.backends import cpu_backend, step_feeds  # noqa: E402
 from runtime.vocabulary import START_ID, pad_sequences  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 RUNS = 300
 
@@ -75,7 +76,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exports", nargs="+", metavar="LABEL=EXPORT_DIR")
     parser.add_argument("--run", default="runs/default", help="for its validation sentences")
-    parser.add_argument("--out", default=os.path.join(HERE, "results", "decode_profile.json"))
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     from decode_speed import validation_sentences
 
@@ -87,8 +88,7 @@ def main(argv=None):
         report["exports"][label] = {"folder": folder, "format": translator.manifest.format_version,
                                     **{f"batch_{len(rows)}": profile(translator, rows)
                                        for rows in (sources[:1], sources)}}
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
+    with open(result_path(args.out, "decode_profile.json"), "w") as f:
         json.dump(report, f, indent=1)
     for label, found in report["exports"].items():
         for batch in ("batch_1", "batch_64"):

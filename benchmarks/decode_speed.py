@@ -8,7 +8,7 @@ same validation sentences, at batch 1 and batch 64, one thread.
 Exact methods must give Keras's outputs (otherwise the run writes no results and exits 1);
 lossy ones report how many match, and every row has the chrF of its outputs. The exports are made by this script
 (python -m export's export_run) in a temporary folder. Writes decode_speed.{json,md,png} to
---out (default benchmarks/results).
+--out DIR (default: a scratch folder; the Makefile passes benchmarks/results).
 """
 
 import argparse
@@ -25,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import decode_methods as methods  # noqa: E402
 import numpy as np  # noqa: E402
+from results_folder import add_out_argument  # noqa: E402
 
 BATCH = 64
 VARIANTS = {  # runtime method -> export_run options
@@ -178,8 +179,7 @@ def main(argv=None):
     parser.add_argument("--before", action="append", default=[], metavar="RUN=EXPORT_DIR",
                         help="also measure an export of RUN made before the lean graphs "
                              "(format 3; see benchmarks/README.md)")
-    parser.add_argument("--out", default=os.path.join(HERE, "results"),
-                        help="folder for decode_speed.{json,md,png}")
+    add_out_argument(parser)  # decode_speed.{json,md,png} go there
     args = parser.parse_args(argv)
     import decode_report
     from runtime_settings import sweep

@@ -9,7 +9,7 @@ runtime's Translator (CPU, one thread, its default settings). Batch 1 (one sente
 call) and batch 64 (translate_batch) are timed in alternating rounds, so both see the same
 machine; the figure is the median over rounds of the time per sentence. Each export also
 reports its mean input and output lengths in tokens, where a difference in speed comes
-from. Results: results/default_decode.json.
+from. Results: default_decode.json in --out DIR.
 """
 
 import argparse
@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 from runtime.atomic import write_json_atomic  # noqa: E402
-RESULTS = os.path.join(HERE, "results", "default_decode.json")
+from results_folder import add_out_argument, result_path  # noqa: E402
 BATCH = 64
 
 
@@ -58,6 +58,8 @@ def main():
     from runtime.translator import Translator
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+
+    add_out_argument(parser)
     parser.add_argument("--new", default="exports/default")
     parser.add_argument("--old", default="exports/word-default-old")
     parser.add_argument("--sentences", type=int, default=500)
@@ -86,7 +88,7 @@ def main():
     report["new_over_old_time"] = {f"batch_{b}": round(new[f"batch_{b}_ms_per_sentence"] /
                                                       old[f"batch_{b}_ms_per_sentence"], 3)
                                    for b in (1, BATCH)}
-    write_json_atomic(RESULTS, report)
+    write_json_atomic(result_path(args.out, "default_decode.json"), report)
     print(json.dumps(report, indent=2))
 
 

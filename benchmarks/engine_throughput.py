@@ -3,7 +3,7 @@ loop await engine.translate() directly, so the figures show what the batching it
 apart from the HTTP server's cost and its share of the GIL.
 
     python benchmarks/engine_throughput.py --export exports/default [--clients 1,8,64,256]
-        [--seconds 4] [--out benchmarks/results/engine_throughput]
+        [--seconds 4] [--out DIR] (engine_throughput.json; default: a scratch folder)
 """
 
 import argparse
@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.serve_load import FRA_ENG, load_texts  # noqa: E402
 from benchmarks.serve_server import ENGINES, build_engine  # noqa: E402
 from runtime.atomic import write_text_atomic  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 
 
@@ -55,16 +56,16 @@ def main(argv=None):
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--clients", default="1,8,64,256")
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--out", default="benchmarks/results/engine_throughput")
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     texts, results = load_texts(FRA_ENG), {}
     for name in ENGINES:
         engine = build_engine(name, args.export)
         results[name] = asyncio.run(levels(name, engine, texts, args))
         engine.close()
-    write_text_atomic(args.out + ".json", json.dumps({"export": args.export,
-                                                      "seconds": args.seconds,
-                                                      "results": results}, indent=1))
+    report = {"export": args.export, "seconds": args.seconds, "results": results}
+    write_text_atomic(result_path(args.out, "engine_throughput.json"),
+                      json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ train.tsv is every other pair whose input (ignoring case and spacing) is not a h
 input, so nothing held out is trained on, not even under another translation. Each model
 takes its own validation split (for early stopping) from train.tsv.
 
-Every step is the project's own CLI, run as a subprocess; results/quality.json keeps each
+Every step is the project's own CLI, run as a subprocess; quality.json (in --out DIR) keeps each
 model's training command. A run directory that already has a trained model is reused as it
 is (delete WORK to train afresh). Scores are case-sensitive, except for the models trained
 lowercased (the old default and word-bahdanau), whose scores ignore case: they cannot write
@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 from runtime.atomic import write_json_atomic  # noqa: E402
-RESULTS = os.path.join(HERE, "results", "quality.json")
+from results_folder import add_out_argument, result_path  # noqa: E402
 HELDOUT_FRACTION, SEED = 0.05, 1337
 NO_DROPOUT = ["--embedding-dropout", "0", "--output-dropout", "0"]
 DROPOUT = ["--embedding-dropout", "0.2", "--output-dropout", "0.2"]
@@ -121,13 +121,14 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, "runs", "benchmark-quality"),
                         help="where runs, exports, data files and reports go")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS),
-                        help="train and score only these (added to results/quality.json's "
-                             "models of the same --minutes)")
+                        help="train and score only these (added to the --out folder's "
+                             "quality.json models of the same --minutes)")
+    add_out_argument(parser)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     results = {"command": f"python benchmarks/quality.py --minutes {args.minutes:g}",
                "minutes": args.minutes, "split": write_split(default_data_path(), args.work),
-               "models": _earlier(args.minutes)}
+               "models": _earlier(result_path(args.out, "quality.json"), args.minutes)}
     with open(os.path.join(args.work, "log.txt"), "a") as log:
         for name in args.models:
             export_dir, result = train_and_export(name, MODELS[name], args.minutes, args.work, log)
@@ -138,16 +139,16 @@ def main():
             result.update(input_coverage(result["case_sensitive"]))
             results["models"][name] = result
             print(f"{name}: chrF {headline(name, result)['chrf']}", flush=True)
-    write_json_atomic(RESULTS, results)
+    write_json_atomic(result_path(args.out, "quality.json"), results)
     print(table(results))
 
 
-def _earlier(minutes):
-    """The models of results/quality.json measured with the same budget (--models adds to
-    them)."""
-    if not os.path.exists(RESULTS):
+def _earlier(path, minutes):
+    """The models of an earlier quality.json measured with the same budget (--models adds
+    to them)."""
+    if not os.path.exists(path):
         return {}
-    with open(RESULTS) as f:
+    with open(path) as f:
         earlier = json.load(f)
     return earlier["models"] if earlier.get("minutes") == minutes else {}
 

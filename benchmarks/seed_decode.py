@@ -7,7 +7,7 @@ import, on the same sentences, in one process. The outputs are compared too.
 
 The sentences are spread evenly over the pairs the script read (its first ones are all
 "Go."-short). The runtime runs with 1 onnxruntime thread; Keras with TensorFlow's defaults
-(every core). Results: benchmarks/results/seed_decode.json.
+(every core). Results: seed_decode.json in --out DIR (default: a scratch folder).
 """
 
 import argparse
@@ -16,11 +16,11 @@ import os
 import platform
 import sys
 import time
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "seed_decode.json")
 
 
 def spread(items, count):
@@ -43,7 +43,7 @@ def main(argv=None):
                                                        "shared", "data", "fra-eng", "fra.txt"))
     parser.add_argument("--num-samples", type=int, default=10000)
     parser.add_argument("--sentences", type=int, default=100)
-    parser.add_argument("--out", default=RESULTS)
+    add_out_argument(parser)
     args = parser.parse_args(argv)
 
     import keras
@@ -78,7 +78,7 @@ def main(argv=None):
                     "batch_64": per_sentence["script_decode_sequence"] / per_sentence["runtime_batch_64"]},
         "command": "python benchmarks/seed_decode.py " + " ".join(argv or sys.argv[1:]),
     }
-    write_json_atomic(args.out, report)
+    write_json_atomic(result_path(args.out, "seed_decode.json"), report)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

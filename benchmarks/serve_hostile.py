@@ -7,8 +7,8 @@ or mid-answer), a few at a time, bounded in count and time.
 
 starts `python -m serve`'s app (benchmarks/serve_server.py, engine step), sends them (each
 round with new seeds), and records every status, the server's RSS before and after each
-round, and its batch rows and queue afterwards (GET /metrics) in PREFIX.json (--out, default
-benchmarks/results/serve_hostile).
+round, and its batch rows and queue afterwards (GET /metrics) in serve_hostile.json in --out DIR
+(default: a scratch folder).
 tests/serve/test_hostile.py runs the same kinds, CI-sized, against a server in process.
 """
 
@@ -27,6 +27,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from serve.schemas import DECODING_OPTIONS  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 WORDS = "the a cat dog sees likes big small red blue zebra . !".split()
 ODD = ["", " ", "\x00", "\ud800", "e\u0301\u0301", "👍🏽🇫🇷", "\u202eevil", "مرحبا",
@@ -215,7 +216,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2, help="send the requests this many "
                         "times (new seeds), recording RSS after each: growth that stops "
                         "after the first round is the allocator's, not a leak")
-    parser.add_argument("--out", default="benchmarks/results/serve_hostile")
+    add_out_argument(parser)
     args = parser.parse_args(argv)
     server = Server(args.export, "step")
     try:
@@ -241,7 +242,7 @@ def main(argv=None):
                   "rss_before_mib": rss_before, "rss_after_mib": server.rss_mib()}
     finally:
         server.stop()
-    write_text_atomic(args.out + ".json", json.dumps(report, indent=1))
+    write_text_atomic(result_path(args.out, "serve_hostile.json"), json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "by_kind"}))
     return 0 if report["server_errors"] == 0 and report["alive_after"] else 1
 

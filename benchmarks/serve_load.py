@@ -1,7 +1,7 @@
 """Serving load: step-level batching against a thread pool of Translator calls and
 request-level micro-batching, behind the same HTTP app, on 127.0.0.1.
 
-    python benchmarks/serve_load.py --export exports/default [--out PREFIX] [--seconds 6]
+    python benchmarks/serve_load.py --export exports/default [--out DIR] [--seconds 6]
         [--clients 1,8,64,256] [--rates 0.25,0.5,1,2] [--soak-minutes 10]
 
 1. A lone request in process: Translator.translate against Scheduler.translate, interleaved;
@@ -11,7 +11,8 @@ request-level micro-batching, behind the same HTTP app, on 127.0.0.1.
    POST /translate/stream for the time to first token), then an open loop with Poisson
    arrivals at the given multiples of (c)'s saturation (its best closed-loop throughput).
 3. With --soak-minutes: (c) at half its saturation for that long; its RSS and errors.
-Writes PREFIX.json, PREFIX.md and PREFIX.png (default benchmarks/results/serve_load).
+Writes serve_load.json, .md and .png into --out DIR (default: a scratch folder; the
+Makefile passes benchmarks/results).
 """
 
 import argparse
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.serve_clients import (Server, closed_loop, lone_latencies,  # noqa: E402
                                       open_loop)
 from benchmarks.serve_report import summarise, write_report  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 ENGINES = {"naive": "(a) naive thread pool", "microbatch": "(b) request-level micro-batching",
            "step": "(c) step-level batching"}
@@ -127,8 +129,7 @@ def main(argv=None):
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--texts", default=FRA_ENG, help="pairs file whose first column is "
                         "the input (default: ../shared/data/fra-eng/fra.txt)")
-    parser.add_argument("--out", default="benchmarks/results/serve_load",
-                        help="output prefix: PREFIX.json, .md, .png")
+    add_out_argument(parser)  # serve_load.json, .md and .png go there
     parser.add_argument("--seconds", type=float, default=6.0, help="per closed-loop level")
     parser.add_argument("--open-seconds", type=float, default=8.0, help="per open-loop rate")
     parser.add_argument("--clients", default="1,8,64,256")
@@ -169,8 +170,9 @@ def main(argv=None):
     if args.soak_minutes:
         report["soak"] = soak(args.export, texts, saturation / 2, args.soak_minutes)
         print(f"soak: {report['soak']}", flush=True)
-    write_report(report, args.out)
-    print(f"wrote {args.out}.json, .md, .png")
+    prefix = result_path(args.out, "serve_load")
+    write_report(report, prefix)
+    print(f"wrote {prefix}.json, .md, .png")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runtime import Translator  # noqa: E402
+from results_folder import add_out_argument, result_path  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 SENTENCES = ["How are you?", "I love you.", "Where is the station?", "zzqx blorf!", "",
              "The cat is sleeping on the red chair in the kitchen.", "Hi.", "   ",
@@ -47,13 +47,13 @@ def soak(export_dir, translations, warmup=2000, every=5000):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_out_argument(parser)
     parser.add_argument("export_dir")
     parser.add_argument("--translations", type=int, default=100_000)
     args = parser.parse_args()
     result = soak(args.export_dir, args.translations)
     result["command"] = "python " + " ".join(sys.argv)
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "soak.json"), "w") as f:
+    with open(result_path(args.out, "soak.json"), "w") as f:
         json.dump(result, f, indent=1)
     print(json.dumps(result, indent=1))
     print(f"RSS growth after warm-up: {result['growth_mib']:.2f} MiB over "

@@ -25,10 +25,10 @@ import tempfile
 import time
 
 import numpy as np
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-RESULTS = os.path.join(HERE, "results", "stream_memory.json")
 
 
 def write_corpus(path, pairs, seed=0):
@@ -103,7 +103,7 @@ def main():
     parser.add_argument("--validation-steps", type=int, default=20)
     parser.add_argument("--in-memory", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--out", default=RESULTS, help="results JSON")
+    add_out_argument(parser)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.steps, args.validation_steps, not args.in_memory)
@@ -118,8 +118,9 @@ def main():
     print(f"peak RSS {rows[-1]['peak_rss_mib']:.0f} MiB at {sizes[-1]:,} pairs, "
           f"{rows[0]['peak_rss_mib']:.0f} MiB at {sizes[0]:,}: ratio {ratio:.2f}")
     from runtime.atomic import write_json_atomic
-    write_json_atomic(args.out, {"command": " ".join(sys.argv), "steps": args.steps,
-                                 "rows": rows, "peak_rss_ratio": round(ratio, 3)})
+    write_json_atomic(result_path(args.out, "stream_memory.json"),
+                      {"command": " ".join(sys.argv), "steps": args.steps, "rows": rows,
+                       "peak_rss_ratio": round(ratio, 3)})
 
 
 if __name__ == "__main__":

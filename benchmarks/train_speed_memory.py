@@ -24,10 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from results_folder import add_out_argument, result_path  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-RESULTS = os.path.join(HERE, "results", "train_speed_memory.json")
 
 
 def run_ours(data_path, epochs, batch_size):
@@ -102,6 +102,7 @@ def markdown(rows, ratios):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_out_argument(parser)
     parser.add_argument("--data", default=None, help="fra.txt (default: the shared copy)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--our-batch-sizes", default="64",
@@ -138,8 +139,7 @@ def main():
             rows[0]["rss_above_tensorflow_mib"] / row["rss_above_tensorflow_mib"])
     report = {"epochs": args.epochs, "command": " ".join(["python", *sys.argv]),
               "rows": rows, "ratios": ratios, "raw": raw}
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
+    with open(result_path(args.out, "train_speed_memory.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(markdown(rows, ratios))
 
