@@ -21,7 +21,7 @@ RESULTS ?= benchmarks/results
 demo: $(STAMP)
 	$(VENV)/bin/python -m train --out $(RUN_DIR)
 	$(VENV)/bin/python -m export $(RUN_DIR) $(EXPORT_DIR) --force
-	$(VENV)/bin/python -m evaluate $(EXPORT_DIR) --out $(REPORT)
+	$(VENV)/bin/python -m s2s_evaluate $(EXPORT_DIR) --out $(REPORT)
 	$(VENV)/bin/python -m runtime $(EXPORT_DIR) --json "Hello!" "How are you?" "I love you." \
 		"Where is the station?" "The cat is sleeping."
 

@@ -1,7 +1,7 @@
 """Translation quality under one training time budget: the keras-io preset (char level,
 one-hot, no attention) against word-level models with embeddings, without attention and
 with Luong or Bahdanau attention, each trained in turn with the same --time-budget-minutes and scored by
-`python -m evaluate` on the same held-out pairs: the keras-io preset's own validation split
+`python -m s2s_evaluate` on the same held-out pairs: the keras-io preset's own validation split
 (the last 20% of the first 10,000 fra-eng pairs, as keras-io's validation_split takes them).
 
     python benchmarks/attention_quality.py --minutes 10
@@ -75,7 +75,7 @@ def train_and_export(name, options, data, minutes, work, log):
 def scores(export_dir, name, evaluation, case, work, log):
     report_path = os.path.join(work, f"{name}-{case}.json")
     flag = "--lowercase" if case == "case_insensitive" else "--no-lowercase"
-    run(["-m", "evaluate", export_dir, "--out", report_path, flag, *evaluation], log)
+    run(["-m", "s2s_evaluate", export_dir, "--out", report_path, flag, *evaluation], log)
     with open(report_path) as f:
         report = json.load(f)
     return {k: report[k] for k in ("pairs", "bleu", "chrf", "exact_match", "signatures")}
@@ -84,7 +84,7 @@ def scores(export_dir, name, evaluation, case, work, log):
 def write_heldout_and_train(keras_io_export, work):
     """heldout.tsv: the keras-io run's validation pairs; train.tsv: every fra-eng pair whose
     input (ignoring case and spacing) is not a held-out input."""
-    from evaluate.pairs import evaluation_pairs
+    from s2s_evaluate.pairs import evaluation_pairs
     from runtime.export_dir import load_export
     from train.sources import load_pairs
 

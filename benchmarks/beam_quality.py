@@ -5,7 +5,7 @@ held-out fra-eng pairs, side by side in one process.
     python benchmarks/attention_quality.py --minutes 10   # once: the models and the pairs
     python benchmarks/beam_quality.py
 
-Every configuration goes through `evaluate.evaluate_export` (the runtime, 1 thread, batches
+Every configuration goes through `s2s_evaluate.evaluate_export` (the runtime, 1 thread, batches
 of 64), case-insensitively; then the first 200 held-out inputs are translated one at a time
 (batch 1) for the median latency per sentence. Results: beam_quality.json in --out DIR.
 """
@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from evaluate import evaluate_export  # noqa: E402
+from s2s_evaluate import evaluate_export  # noqa: E402
 from runtime import Decoding, Translator  # noqa: E402
 from results_folder import add_out_argument, result_path  # noqa: E402
 

@@ -135,7 +135,7 @@ def step_microseconds(backend, tokens, repeats=300):
 
 
 def benchmark_model(run_path, count, predict_count, folder, log=print, before=None):
-    from evaluate.scores import score
+    from s2s_evaluate.scores import score
     from runtime.vocabulary import pad_sequences
 
     texts, sources, references, max_length, run = validation_sentences(run_path, count)

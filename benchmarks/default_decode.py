@@ -28,7 +28,7 @@ BATCH = 64
 
 
 def sentences(export_dir, count):
-    from evaluate.pairs import evaluation_pairs
+    from s2s_evaluate.pairs import evaluation_pairs
     from runtime.export_dir import load_export
 
     pairs, _ = evaluation_pairs(load_export(export_dir))

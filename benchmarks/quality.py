@@ -2,7 +2,7 @@
 corpus: the old default, the keras-io preset, word level with attention, and subword
 models with and without attention, with and without dropout, and with a narrower or full
 width output projection, tied to the target embedding or not. Each is trained in turn with the same --time-budget-minutes on the
-same training file and scored by `python -m evaluate` on the same held-out pairs, in total
+same training file and scored by `python -m s2s_evaluate` on the same held-out pairs, in total
 and by source length (1-4, 5-9, 10+ words).
 
     python benchmarks/quality.py --minutes 8
@@ -96,7 +96,7 @@ def train_and_export(name, options, minutes, work, log):
 def scores(export_dir, slug, lowercase, work, log):
     report_path = os.path.join(work, f"{slug}-{'lower' if lowercase else 'cased'}.json")
     flag = "--lowercase" if lowercase else "--no-lowercase"
-    run(["-m", "evaluate", export_dir, "--out", report_path, flag, "--split", "all",
+    run(["-m", "s2s_evaluate", export_dir, "--out", report_path, flag, "--split", "all",
          "--data", os.path.join(work, "heldout.tsv")], log)
     with open(report_path) as f:
         report = json.load(f)

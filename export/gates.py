@@ -10,8 +10,8 @@ Both translate the sentences in batches of 64, as a service batching its request
 A gate that fails fails the export (export.errors.GateError) with its figures.
 """
 
-from evaluate.errors import EvaluationError
-from evaluate.scores import score
+from s2s_evaluate.errors import EvaluationError
+from s2s_evaluate.scores import score
 from export.errors import ExportError, GateError
 
 REQUIREMENTS = {"int8": (95.0, 0.5), "shortlist": (98.0, 0.3)}  # identical %, max chrF drop

@@ -15,7 +15,7 @@ def add_decoding_arguments(parser):
     group = parser.add_argument_group("decoding (default: greedy)")
     group.add_argument("--beam", type=int, metavar="WIDTH", help="beam search of this width")
     group.add_argument("--n-best", type=int, default=1, help="beam search: outputs per input "
-                       "(python -m runtime: more than 1 needs --json; evaluate: 1)")
+                       "(python -m runtime: more than 1 needs --json; python -m s2s_evaluate: 1)")
     group.add_argument("--length-penalty", type=float, default=0.0, help="beam search: GNMT "
                        "alpha; 0 ranks by log-probability, larger favours longer outputs")
     group.add_argument("--min-length", type=int, default=0,

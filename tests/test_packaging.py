@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 COMMANDS = {"s2s-train": "train", "s2s-export": "export", "s2s-translate": "runtime",
-            "s2s-evaluate": "evaluate", "s2s-serve": "serve"}
+            "s2s-evaluate": "s2s_evaluate", "s2s-serve": "serve"}
 
 
 def test_each_command_is_its_packages_cli():

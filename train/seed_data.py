@@ -1,6 +1,6 @@
 """The seed tutorials' data rules (../shared/seeds), for importing the models they trained:
 which pairs a script read, the vocabularies it built from them, its padded lengths, its
-start and end tokens and its stopping rule. Needs no TensorFlow (python -m evaluate reads
+start and end tokens and its stopping rule. Needs no TensorFlow (python -m s2s_evaluate reads
 an imported model's validation pairs with it).
 
     recipe          keras-io                         word-notebook

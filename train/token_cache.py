@@ -5,7 +5,7 @@ One flat int32 file per split holds each pair's source ids then target ids (<sta
 8 bytes a pair: 24 MB at 2 million pairs, where the in-memory path holds gigabytes of
 Python objects. Pairs are read with os.pread, not a memory map, so pages read for a batch
 are the page cache's, not the process's resident memory. The validation split also keeps
-its texts (input, target) for sample outputs, the export's proofs and `python -m evaluate`.
+its texts (input, target) for sample outputs, the export's proofs and `python -m s2s_evaluate`.
 """
 
 import array

@@ -82,7 +82,7 @@ def test_beam_search_sampling_and_streams_work_on_an_import(seed_models, recipe)
 
 
 def test_evaluate_scores_the_scripts_validation_fifth(seed_models):
-    from evaluate.evaluator import evaluate_export
+    from s2s_evaluate.evaluator import evaluate_export
 
     case = seed_models["keras-io"]
     report = evaluate_export(case.out)

@@ -7,7 +7,7 @@ ignores whitespace) treat spacing the same way. With `lowercase` every score ign
 as it must for a model trained on lowercased text.
 """
 
-from evaluate.errors import EvaluationError
+from s2s_evaluate.errors import EvaluationError
 from runtime.tokenize import tokenize
 
 # Source length buckets, in words (whitespace-separated): (name, fewest, most or None).

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evaluate.scores import score
+from s2s_evaluate.scores import score
 
 
 def test_perfect_and_empty_outputs():
@@ -39,7 +39,7 @@ def test_mismatched_or_empty_inputs_are_errors():
 
 
 def test_scores_by_source_length_bucket():
-    from evaluate.scores import bucket_of, score_by_length
+    from s2s_evaluate.scores import bucket_of, score_by_length
 
     assert [bucket_of(s) for s in ("Go.", "I see a big red dog.", " ".join("w" * 1 for _ in range(12)))] \
         == ["1-4", "5-9", "10+"]

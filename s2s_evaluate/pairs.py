@@ -6,7 +6,7 @@ the pairs it read (train.seed_data)."""
 
 import os
 
-from evaluate.errors import EvaluationError
+from s2s_evaluate.errors import EvaluationError
 from train.config import from_dict
 from train.dataset import validation_split
 from train.errors import ConfigError, DataError

@@ -1,4 +1,4 @@
-"""python -m evaluate EXPORT_DIR [--data PATH] [--split validation|all] [--out REPORT.json]:
+"""python -m s2s_evaluate EXPORT_DIR [--data PATH] [--split validation|all] [--out REPORT.json]:
 score an export's translations with BLEU, chrF and exact match.
 
 By default it scores the run's validation split, rebuilt from the training config the
@@ -10,14 +10,14 @@ of --data instead (a test set of your own). Needs no TensorFlow. Errors print on
 import argparse
 import sys
 
-from evaluate.evaluator import evaluate_export, summary
-from evaluate.pairs import SPLITS
+from s2s_evaluate.evaluator import evaluate_export, summary
+from s2s_evaluate.pairs import SPLITS
 from runtime.cli import Parser, add_decoding_arguments, decoding_from_args
 from runtime.errors import ExportLoadError, ProviderError
 
 
 def parse_args(argv):
-    parser = Parser(prog="python -m evaluate", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m s2s_evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("export_dir", help="a folder written by `python -m export`")
     parser.add_argument("--data", help="pairs file (default: the one the run trained on)")
     parser.add_argument("--split", choices=SPLITS, default="validation",

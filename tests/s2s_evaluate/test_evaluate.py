@@ -1,4 +1,4 @@
-"""python -m evaluate on exported tiny models: the run's validation split rebuilt from the
+"""python -m s2s_evaluate on exported tiny models: the run's validation split rebuilt from the
 manifest, any pairs file with --split all, and one-line errors."""
 
 import json
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from evaluate import EvaluationError, evaluate_export, score
-from evaluate.evaluator import summary
+from s2s_evaluate import EvaluationError, evaluate_export, score
+from s2s_evaluate.evaluator import summary
 from runtime import Translator
 from tests.conftest import ROOT
 from train.run_dir import RunDir
@@ -73,7 +73,7 @@ def test_split_all_needs_a_file_and_reports_need_a_folder(exports, tmp_path):
 
 
 def test_evaluation_needs_no_tensorflow(exports):
-    probe = ("import sys; from evaluate import evaluate_export; "
+    probe = ("import sys; from s2s_evaluate import evaluate_export; "
              f"evaluate_export({str(exports['word'][0])!r}); "
              "print([m for m in ('tensorflow', 'keras', 'tf2onnx') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
@@ -83,7 +83,7 @@ def test_evaluation_needs_no_tensorflow(exports):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "evaluate", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "s2s_evaluate", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 

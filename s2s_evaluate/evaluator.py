@@ -3,9 +3,9 @@
 import os
 import time
 
-from evaluate.errors import EvaluationError
-from evaluate.pairs import evaluation_pairs
-from evaluate.scores import score, score_by_length
+from s2s_evaluate.errors import EvaluationError
+from s2s_evaluate.pairs import evaluation_pairs
+from s2s_evaluate.scores import score, score_by_length
 from runtime.atomic import write_json_atomic
 from runtime.decoding import Decoding
 from runtime.translator import Translator
