@@ -30,6 +30,8 @@ class TrainingState:
     best_val_loss: float = float("inf")
     epochs_without_improvement: int = 0
     stop_reason: str = ""                # "", "epochs", "early_stopping" or "time_budget"
+    train_seconds: float = 0.0           # wall time training took, across reruns, up to the
+                                         # last completed epoch (what the time budget counts)
 
     def record(self, logs):
         """Add one epoch's Keras logs; return True if validation loss improved."""

@@ -117,14 +117,14 @@ def _seed(config):
 def _complete(state, config):
     if state.epoch >= config.epochs:
         return True
-    if state.epoch and budget_spent(state.history, config.time_budget_minutes):
+    if state.epoch and budget_spent(state, config.time_budget_minutes):
         return True  # a larger --time-budget-minutes (or 0) trains on
     return (state.stop_reason == "early_stopping" and config.patience > 0
             and state.epochs_without_improvement >= config.patience)
 
 
 def _spent(state, config):
-    if state.epoch < config.epochs and budget_spent(state.history, config.time_budget_minutes):
+    if state.epoch < config.epochs and budget_spent(state, config.time_budget_minutes):
         return (f"; its {config.time_budget_minutes:g}-minute time budget is spent: a larger "
                 f"--time-budget-minutes, or 0, trains on")
     return ""

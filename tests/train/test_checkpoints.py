@@ -111,7 +111,10 @@ def test_the_time_budget_counts_every_epoch_of_the_run_across_reruns():
     state = TrainingState(epoch=2, history={"epoch_seconds": [25.0, 25.0]},
                           stop_reason="time_budget")
     config = make_config("word", epochs=9, time_budget_minutes=1.0)
-    assert budget_spent(state.history, 1.0) and _complete(state, config)  # rerun: nothing
+    assert budget_spent(state, 1.0) and _complete(state, config)  # rerun: nothing
     assert not _complete(state, make_config("word", epochs=9, time_budget_minutes=2.0))
     assert not _complete(state, make_config("word", epochs=9, time_budget_minutes=0.0))
-    assert not budget_spent({}, 1.0)
+    assert not budget_spent(TrainingState(), 1.0)
+    # the run's wall time counts (checkpoints included), not only the epochs' own
+    assert budget_spent(TrainingState(epoch=2, history={"epoch_seconds": [20.0, 20.0]},
+                                      train_seconds=45.0), 1.0)
