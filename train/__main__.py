@@ -18,7 +18,8 @@ from train import cluster
 from train.cli import USER_ERRORS, epochs_text, fail, require_modules
 from train.cluster import CONNECT_TIMEOUT, DISTRIBUTES
 from train.config import OPTIMIZERS, PRESETS, VAL_SPLITS, TrainConfig, make_config
-from train.errors import ClusterError, ConfigError, DataError
+from train.errors import ClusterError, ConfigError
+from train.lines import check_data_path
 from train.sources import FORMATS
 from train.subword import ALGORITHMS
 from train.token_cache import remove_caches
@@ -110,10 +111,8 @@ def main(argv=None):
             cluster.require_gpus()
         if args.worker_timeout <= 0:
             raise ConfigError(f"--worker-timeout must be > 0 seconds, got {args.worker_timeout}")
-        if config.data and not os.path.isfile(config.data):
-            raise DataError(f"data file not found: {config.data}" if not
-                            os.path.isdir(config.data) else f"data path is a folder, expected "
-                            f"a .txt or .zip file: {config.data}")
+        if config.data:
+            check_data_path(config.data)
         require_modules("python -m train", "train")
         from train.trainer import train  # imports TensorFlow: after the options are known good
 

@@ -55,17 +55,30 @@ def main(argv=None):
         # resolved (downloaded if need be) here: an isolated worker has no network
         argv = [*argv, "--data", default_data_path()]
         train_options = [*train_options, "--data", argv[-1]]
-    if os.environ.get(_ISOLATED):
+    if os.environ.get(_ISOLATED):  # already inside the namespace
         _loopback_up()
-    elif args.isolated_network or (args.isolated_network is None and _can_isolate()):
+    elif _isolate(args.isolated_network):
         return _reexecute_isolated(argv)
-    elif args.isolated_network is None:
-        print("[launch] warning: no network namespace here (unshare --user --net failed); the "
-              "workers' ports are open on every interface of this machine for this run",
-              file=sys.stderr, flush=True)
     addresses = [f"127.0.0.1:{port}" for port in _free_ports(args.workers)]
     workers = [_start(index, addresses, train_options) for index in range(args.workers)]
     return _wait(workers)
+
+
+def _isolate(asked):
+    """Whether to run the workers in a network namespace: as asked (True/False), or where
+    possible (None, with a warning where not)."""
+    if asked is False:
+        return False
+    if _can_isolate():
+        return True
+    if asked:
+        print("error: --isolated-network needs `unshare --user --net` (util-linux, and user "
+              "namespaces allowed); run with --no-isolated-network", file=sys.stderr)
+        raise SystemExit(2)
+    print("[launch] warning: no network namespace here (unshare --user --net failed); the "
+          "workers' ports are open on every interface of this machine for this run",
+          file=sys.stderr, flush=True)
+    return False
 
 
 def _can_isolate():
@@ -79,10 +92,6 @@ def _can_isolate():
 def _reexecute_isolated(argv):
     command = ["unshare", "--user", "--map-root-user", "--net",
                sys.executable, "-m", "train.launch", *argv]
-    if not _can_isolate():
-        print("error: --isolated-network needs `unshare --user --net` (util-linux, and user "
-              "namespaces allowed); run with --no-isolated-network", file=sys.stderr)
-        return 2
     try:
         return subprocess.call(command, env={**os.environ, _ISOLATED: "1"})
     except KeyboardInterrupt:

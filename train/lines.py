@@ -89,12 +89,17 @@ def _is_utf8(encoding):
     return codecs.lookup(encoding).name == "utf-8"
 
 
-@contextlib.contextmanager
-def _open_binary(path):
+def check_data_path(path):
+    """DataError unless `path` is a file (the CLI checks it before importing TensorFlow)."""
     if not os.path.exists(path):
         raise DataError(f"data file not found: {path}")
     if os.path.isdir(path):
         raise DataError(f"data path is a folder, expected a .txt or .zip file: {path}")
+
+
+@contextlib.contextmanager
+def _open_binary(path):
+    check_data_path(path)
     try:
         if _looks_like_zip(path):
             with zipfile.ZipFile(path) as archive:

@@ -22,11 +22,16 @@ _SIGNATURE = (
 )
 
 
+def endless_training_batches(split, batch_size, seed, first_epoch):
+    """Index arrays of epoch first_epoch's batches, then the next epoch's, for ever."""
+    for epoch in itertools.count(first_epoch):
+        yield from epoch_batches(split, batch_size, seed, epoch)
+
+
 def training_dataset(split, batch_size, seed, first_epoch):
     def generate():
-        for epoch in itertools.count(first_epoch):
-            for indices in epoch_batches(split, batch_size, seed, epoch):
-                yield _as_example(pad_batch(split, indices))
+        for indices in endless_training_batches(split, batch_size, seed, first_epoch):
+            yield _as_example(pad_batch(split, indices))
 
     return tf.data.Dataset.from_generator(generate, output_signature=_SIGNATURE).prefetch(4)
 
@@ -63,7 +68,8 @@ def replica_dataset(split, batches, replicas, replica_ids):
     def generate():
         for indices in batches:
             slices = np.array_split(indices, replicas)
-            tokens = float(sum(len(split.targets[i]) - 1 for i in indices))
+            # labels are the targets less <start>: from the lengths, no pair read twice
+            tokens = float(split.target_lengths[indices].sum() - len(indices))
             for replica in replica_ids:
                 example = _as_example(pad_batch(split, slices[replica])) if len(slices[replica]) \
                     else _EMPTY_SLICE  # a batch smaller than the replica count
@@ -71,11 +77,6 @@ def replica_dataset(split, batches, replicas, replica_ids):
 
     return tf.data.Dataset.from_generator(generate, output_signature=_REPLICA_SIGNATURE) \
         .prefetch(4)
-
-
-def endless_training_batches(split, batch_size, seed, first_epoch):
-    for epoch in itertools.count(first_epoch):
-        yield from epoch_batches(split, batch_size, seed, epoch)
 
 
 # One row whose labels are all padding: it adds nothing to the loss or the gradients. Its
