@@ -14,12 +14,15 @@ EXPORT_DIR ?= exports/default
 REPORT ?= $(EXPORT_DIR).evaluation.json
 # The figures the READMEs quote; a benchmark script run by hand writes to a scratch folder.
 RESULTS ?= benchmarks/results
+# More options for the demo's training, e.g. TRAIN_OPTIONS="--time-budget-minutes 3"
+# (tests/docs runs the demo this way on a tiny model).
+TRAIN_OPTIONS ?=
 
 .PHONY: demo test demo-multi-worker benchmark-stream benchmark-train benchmark-decode benchmark-attention benchmark-beam \
 	benchmark-serve benchmark-quality benchmark-import clean
 
 demo: $(STAMP)
-	$(VENV)/bin/python -m train --out $(RUN_DIR)
+	$(VENV)/bin/python -m train --out $(RUN_DIR) $(TRAIN_OPTIONS)
 	$(VENV)/bin/python -m export $(RUN_DIR) $(EXPORT_DIR) --force
 	$(VENV)/bin/python -m s2s_evaluate $(EXPORT_DIR) --out $(REPORT)
 	$(VENV)/bin/python -m runtime $(EXPORT_DIR) --json "Hello!" "How are you?" "I love you." \

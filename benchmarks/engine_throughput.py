@@ -3,7 +3,8 @@ loop await engine.translate() directly, so the figures show what the batching it
 apart from the HTTP server's cost and its share of the GIL.
 
     python benchmarks/engine_throughput.py --export exports/default [--clients 1,8,64,256]
-        [--seconds 4] [--out DIR] (engine_throughput.json; default: a scratch folder)
+        [--seconds 4] [--texts PAIRS] [--out DIR]
+    (writes engine_throughput.json to --out; default: a scratch folder)
 """
 
 import argparse
@@ -56,9 +57,11 @@ def main(argv=None):
     parser.add_argument("--export", default="exports/default")
     parser.add_argument("--clients", default="1,8,64,256")
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--texts", default=FRA_ENG, help="pairs file whose first column is "
+                        "the input (default: ../shared/data/fra-eng/fra.txt)")
     add_out_argument(parser)
     args = parser.parse_args(argv)
-    texts, results = load_texts(FRA_ENG), {}
+    texts, results = load_texts(args.texts), {}
     for name in ENGINES:
         engine = build_engine(name, args.export)
         results[name] = asyncio.run(levels(name, engine, texts, args))

@@ -37,6 +37,9 @@ FRA_ENG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def load_texts(path, count=2000):
     """English sides of pairs spread over the whole file (short and long sentences)."""
+    if not os.path.isfile(path):
+        raise SystemExit(f"error: no pairs file at {path}: pass one with --texts (a "
+                         f"tab-separated file whose first column is the input)")
     with open(path, encoding="utf-8") as file:
         lines = [line.split("\t")[0] for line in file if "\t" in line]
     step = max(1, len(lines) // count)

@@ -56,7 +56,7 @@ def main(argv=None):
         argv = [*argv, "--data", default_data_path()]
         train_options = [*train_options, "--data", argv[-1]]
     if os.environ.get(_ISOLATED):  # already inside the namespace
-        _loopback_up()
+        loopback_up()
     elif _isolate(args.isolated_network):
         return _reexecute_isolated(argv)
     addresses = [f"127.0.0.1:{port}" for port in _free_ports(args.workers)]
@@ -98,7 +98,7 @@ def _reexecute_isolated(argv):
         return 130
 
 
-def _loopback_up():
+def loopback_up():
     """Bring `lo` up in the new namespace (it starts down) without needing `ip`."""
     siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as handle:

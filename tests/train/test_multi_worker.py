@@ -168,8 +168,8 @@ def test_mixing_distribute_with_a_single_process_run_is_refused(pairs_file, tmp_
 
 BOTH_IN_ONE_NAMESPACE = """
 import os, subprocess, sys
-from train.launch import _loopback_up
-_loopback_up()
+from train.launch import loopback_up
+loopback_up()
 commands, environments = [], []
 for index, data in enumerate(sys.argv[2:4]):
     config = ('{"cluster": {"worker": ["127.0.0.1:23521", "127.0.0.1:23522"]}, '

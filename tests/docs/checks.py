@@ -1,0 +1,253 @@
+"""What each README command must have done (tests/docs/plan.py names them), and the inputs
+the workspace holds for them. A check takes the command's Outcome and the workspace folder and
+raises AssertionError; the ones for commands CI does not run take the command alone."""
+
+import json
+import shlex
+import tomllib
+
+from runtime.manifest import MANIFEST_FILE, Manifest
+from tests.conftest import ROOT
+from train import cluster, run_dir
+
+ENGLISH = ["How are you?", "Thank you.", "I love you."]  # english.txt
+TEST_PAIRS = [("Hello!", "Bonjour !"), ("Thank you.", "Merci."), ("I love you.", "Je t'aime.")]
+CHAT_INPUT = "hello\nhow are you?\n"
+PROBE = ("curl -s localhost:8000/translate -H 'Content-Type: application/json' "
+         "-d '{\"text\": \"How are you?\"}'")
+# make demo, on a tiny model written into the workspace instead of runs/default.
+DEMO = (f"make -C {shlex.quote(str(ROOT))} demo RUN_DIR=\"$PWD/runs/default\" "
+        f"EXPORT_DIR=\"$PWD/exports/default\" TRAIN_OPTIONS=\"--num-samples 1500 --epochs 1 "
+        f"--embedding-dim 8 --latent-dim 16 --subword-vocab-size 400 --combine-dim 8 "
+        f"--samples 2\"")
+PIP_REASON = ("installs into the environment; CI installs every extra at once (make test: "
+              "pip install -e \".[train,export,evaluate,plot,dev,serve,ray]\"), and the extra "
+              "is checked against pyproject.toml")
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def succeeded(outcome):
+    assert outcome.returncode == 0, (f"exit status {outcome.returncode}\nstdout: "
+                                     f"{outcome.stdout[-2000:]}\nstderr: {outcome.stderr[-3000:]}")
+
+
+def demo(outcome, work):
+    succeeded(outcome)
+    for said in ("parity:", "exported to", "BLEU", "chrF"):
+        assert said in outcome.stdout, f"make demo did not print {said!r}"
+    assert (work / "exports" / "default.evaluation.json").is_file()
+    records = [json.loads(line) for line in outcome.stdout.splitlines() if line[:1] == "{"]
+    assert [r["input"] for r in records][:2] == ["Hello!", "How are you?"], records
+
+
+def trained(run, **expected):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert (work / run / run_dir.MODEL).is_file()
+        config = json.loads((work / run / run_dir.CONFIG).read_text(encoding="utf-8"))["config"]
+        for name, value in expected.items():
+            assert config[name] == value, f"{run}: {name} is {config[name]!r}, not {value!r}"
+    return check
+
+
+def exported(folder):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert "exported to" in outcome.stdout, outcome.stdout[-2000:]
+        Manifest.from_json((work / folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return check
+
+
+def gated(folder, gate):
+    """"kept only if a quality gate passes": written with the speed-up, or refused in one
+    line and not written (a tiny model often fails the gate)."""
+    def check(outcome, work):
+        if outcome.returncode == 0:
+            manifest = Manifest.from_json((work / folder / MANIFEST_FILE).read_text("utf-8"))
+            assert manifest.precision == "int8" if gate == "int8" else manifest.shortlist
+        else:
+            message = f"error: the {gate} gate failed"
+            assert message in outcome.stderr, outcome.stderr[-3000:]
+            assert "the export was not written" in outcome.stderr
+            # (a symlink: the stand-in the python examples use, tests/docs/test_readme_commands)
+            assert (work / folder).is_symlink() or not (work / folder).exists()
+    return check
+
+
+def lines(count):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert len(outcome.stdout.splitlines()) == count, outcome.stdout
+    return check
+
+
+def translated_file(source, target):
+    def check(outcome, work):
+        succeeded(outcome)
+        written = (work / target).read_text(encoding="utf-8").splitlines()
+        assert len(written) == len((work / source).read_text("utf-8").splitlines()), written
+    return check
+
+
+def json_lines(count, keys):
+    def check(outcome, work):
+        lines(count)(outcome, work)
+        for line in outcome.stdout.splitlines():
+            assert set(json.loads(line)) == keys, line
+    return check
+
+
+def n_best(count):
+    def check(outcome, work):
+        lines(1)(outcome, work)
+        record = json.loads(outcome.stdout)
+        scores = [candidate["score"] for candidate in record["n_best"]]
+        assert len(scores) == count and scores == sorted(scores, reverse=True), record
+        assert record["output"] == record["n_best"][0]["output"]
+    return check
+
+
+def chat(replies):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert outcome.stdout.count("bot> ") == replies, outcome.stdout
+    return check
+
+
+def png(name):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert (work / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return check
+
+
+def stopped_cleanly(outcome, work):
+    """A server stopped by SIGTERM (the commands after it done) exits 0."""
+    succeeded(outcome)
+
+
+def http_translation(outcome, work):
+    succeeded(outcome)
+    assert isinstance(json.loads(outcome.stdout)["output"], str), outcome.stdout
+
+
+def event_stream(outcome, work):
+    succeeded(outcome)
+    events = [line.split(": ", 1)[1] for line in outcome.stdout.splitlines()
+              if line.startswith("event: ")]
+    assert events and events[-1] == "result", outcome.stdout
+    assert set(events[:-1]) <= {"token"}, events
+
+
+def ray_answered(outcome, work):
+    succeeded(outcome)
+    assert isinstance(json.loads(outcome.probe)["output"], str), outcome.probe
+
+
+def scored(outcome, work):
+    succeeded(outcome)
+    assert "BLEU" in outcome.stdout and "chrF" in outcome.stdout, outcome.stdout
+
+
+def report(name):
+    def check(outcome, work):
+        scored(outcome, work)
+        written = json.loads((work / name).read_text(encoding="utf-8"))
+        assert {"bleu", "chrf", "exact_match", "examples"} <= set(written), sorted(written)
+    return check
+
+
+def scored_pairs(pairs):
+    def check(outcome, work):
+        scored(outcome, work)
+        assert f"on {len(pairs)} pairs" in outcome.stdout, outcome.stdout
+    return check
+
+
+def table_printed(outcome, work):
+    succeeded(outcome)
+    assert sum(line.startswith("|") for line in outcome.stdout.splitlines()) > 2
+
+
+def scratch(work):
+    """The benchmarks' default --out, under the workspace's TMPDIR (walkthrough.py)."""
+    return work.parent / "tmp" / "lstm-seq2seq-benchmarks"
+
+
+def result_written(name):
+    def check(outcome, work):
+        succeeded(outcome)
+        json.loads((scratch(work) / name).read_text(encoding="utf-8"))
+    return check
+
+
+def written(path):
+    def check(outcome, work):
+        succeeded(outcome)
+        assert (work / path).is_file(), path
+    return check
+
+
+def hostile_survived(outcome, work):
+    succeeded(outcome)
+    summary = json.loads(outcome.stdout.splitlines()[-1])
+    assert summary["server_errors"] == 0 and summary["alive_after"], summary
+
+
+# Checks of commands CI does not run.
+
+def extra_exists(command):
+    words = shlex.split(command)
+    target = words[-1]
+    assert target == "." or target.startswith(".["), command
+    for extra in target[2:-1].split(",") if target != "." else ():
+        assert extra in PROJECT["optional-dependencies"], f"no extra [{extra}] in pyproject.toml"
+
+
+def gpu_install_matches_dependencies(command):
+    """The GPU recipe installs the runtime's dependencies with onnxruntime-gpu in place of
+    onnxruntime, at the same minimum version."""
+    shown = shlex.split(command.split("&&")[1])[2:]
+    expected = [r.replace("onnxruntime>", "onnxruntime-gpu>") if r.startswith("onnxruntime")
+                else r.split(">")[0] for r in PROJECT["dependencies"]]
+    assert sorted(shown) == sorted(expected), (shown, expected)
+
+
+def tf_config_is_valid(command):
+    words = shlex.split(command)
+    raw = words[0].removeprefix("TF_CONFIG=")
+    placement = cluster.placement("multi-worker", {"TF_CONFIG": raw})
+    assert placement.workers == 2 and placement.is_chief, placement
+
+
+TRANSLATOR_EXAMPLE = """
+import runtime
+assert isinstance(translator.translate("How are you?"), str)
+assert len(translator.translate_batch(["I love you.", "Thank you."], max_length=20)) == 2
+assert result.unknown == () and result.truncated is False
+assert result.source_tokens and all(isinstance(t, str) for t in result.source_tokens)
+assert result.attention.shape == (len(result.tokens), len(result.source_tokens))
+try:
+    strict.translate("Where is the station? " * 30)
+    raise AssertionError("strict.translate of a long input did not raise InputError")
+except runtime.InputError:
+    pass
+try:
+    translator.translate("Hi.", unknown="error")
+    raise AssertionError("translate(text, unknown=...) did not raise TypeError")
+except TypeError:
+    pass
+scores = [c.score for c in best.n_best]
+assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+"""
+
+SCHEDULER_EXAMPLE = """
+import runtime
+assert isinstance(stream.translation.text, str)
+assert isinstance(request.result().text, str)
+try:
+    scheduler.translate("Hi.")
+    raise AssertionError("a closed scheduler took a request")
+except runtime.SchedulerClosed:
+    pass
+"""
