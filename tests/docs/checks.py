@@ -13,8 +13,14 @@ from train import cluster, run_dir
 ENGLISH = ["How are you?", "Thank you.", "I love you."]  # english.txt
 TEST_PAIRS = [("Hello!", "Bonjour !"), ("Thank you.", "Merci."), ("I love you.", "Je t'aime.")]
 CHAT_INPUT = "hello\nhow are you?\n"
-PROBE = ("curl -s localhost:8000/translate -H 'Content-Type: application/json' "
-         "-d '{\"text\": \"How are you?\"}'")
+
+
+def probe(port):
+    """A request sent to a server once it answers /health."""
+    return (f"curl -s localhost:{port}/translate -H 'Content-Type: application/json' "
+            f"-d '{{\"text\": \"How are you?\"}}'")
+
+
 # make demo, on a tiny model written into the workspace instead of runs/default.
 DEMO = (f"make -C {shlex.quote(str(ROOT))} demo RUN_DIR=\"$PWD/runs/default\" "
         f"EXPORT_DIR=\"$PWD/exports/default\" TRAIN_OPTIONS=\"--num-samples 1500 --epochs 1 "
@@ -27,6 +33,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 
 
 def succeeded(outcome):
+    assert outcome.returncode is not None, f"did not finish in time: {outcome.stderr[-3000:]}"
     assert outcome.returncode == 0, (f"exit status {outcome.returncode}\nstdout: "
                                      f"{outcome.stdout[-2000:]}\nstderr: {outcome.stderr[-3000:]}")
 
@@ -139,9 +146,20 @@ def event_stream(outcome, work):
     assert set(events[:-1]) <= {"token"}, events
 
 
-def ray_answered(outcome, work):
+def probe_answered(outcome, work):
     succeeded(outcome)
     assert isinstance(json.loads(outcome.probe)["output"], str), outcome.probe
+
+
+def http_n_best(texts, candidates):
+    def check(outcome, work):
+        succeeded(outcome)
+        records = json.loads(outcome.stdout)
+        assert len(records) == texts, records
+        for record in records:
+            scores = [candidate["score"] for candidate in record["n_best"]]
+            assert len(scores) == candidates and scores == sorted(scores, reverse=True), record
+    return check
 
 
 def scored(outcome, work):

@@ -1,6 +1,6 @@
-"""What tests/docs does with each command README.md and benchmarks/README.md show: run it as
-typed in a workspace laid out like the project (Run, Server), with tiny models trained there,
-or say why CI does not run it (NotRun). A command not listed here fails
+"""What tests/docs does with each command README.md, benchmarks/README.md and serve/README.md
+show: run it as typed in a workspace laid out like the project (Run, Server), with tiny models
+trained there, or say why CI does not run it (NotRun). A command not listed here fails
 test_every_command_is_run_or_marked, so a README edit cannot leave a command unchecked.
 
 Keys are the commands as the READMEs show them (continuations joined, comments cut); the
@@ -52,12 +52,13 @@ class NotRun:
 @dataclasses.dataclass(frozen=True)
 class Example:
     """A python example run whole in the workspace, then `check` (python source) in its
-    namespace."""
+    namespace. (One CI does not run is a NotRun.)"""
     check: str
 
 
 SYNOPSIS = "a synopsis with placeholders, not a command; its options are checked against --help"
 TRAINS_FOR_MINUTES = "trains a full model for {}; its steps run above with tiny models"
+SEVERAL_MACHINES = "the several-machines recipe: needs other machines to join the Ray cluster"
 GATED = (("RUN_DIR", "runs/default"),)
 
 COMMANDS = {
@@ -136,7 +137,7 @@ COMMANDS = {
     "curl -sN localhost:8000/translate/stream -H 'Content-Type: application/json' -d "
     "'{\"text\": \"Hi.\"}'": Run(checks.event_stream),
     "python -m serve.ray exports/default --replicas 2":
-        Server(checks.ray_answered, probe=checks.PROBE),
+        Server(checks.probe_answered, probe=checks.probe(8000)),
     # README.md: Evaluation
     "python -m s2s_evaluate exports/default": Run(checks.scored),
     "python -m s2s_evaluate exports/default --out report.json": Run(checks.report("report.json")),
@@ -172,9 +173,30 @@ COMMANDS = {
         Run(checks.result_written("engine_throughput.json"), extra="--seconds 0.3 --clients 1,8"),
     ".venv/bin/python benchmarks/serve_hostile.py --export exports/default":
         Run(checks.hostile_survived, extra="--requests 100 --rounds 1"),
+    # serve/README.md: one session, in a network namespace of its own (its curl blocks talk
+    # to the server its first block starts)
+    "python -m serve exports/default --host 0.0.0.0 --port 8080 --threads 2 --timeout 10":
+        Server(checks.probe_answered, port=8080, probe=checks.probe(8080)),
+    "curl -s localhost:8000/translate -H 'Content-Type: application/json' -d '{\"texts\": "
+    "[\"I love you.\", \"Thanks!\"], \"strategy\": \"beam\", \"n_best\": 2}'":
+        Run(checks.http_n_best(2, 2)),
+    "curl -sN localhost:8000/translate/stream -H 'Content-Type: application/json' -d "
+    "'{\"text\": \"Where is the station?\"}'": Run(checks.event_stream),
+    "python -m serve.ray exports/default --replicas 2 --host 127.0.0.1 --port 8000 --num-cpus 4":
+        Server(checks.probe_answered, probe=checks.probe(8000)),
+    "RAY_USAGE_STATS_ENABLED=0 ray start --head --port 6379 --include-dashboard false":
+        NotRun(SEVERAL_MACHINES),
+    "RAY_USAGE_STATS_ENABLED=0 ray start --address HEAD_IP:6379": NotRun(SEVERAL_MACHINES),
+    "python -m serve.ray /abs/path/exports/default --replicas 4 --address auto --host 0.0.0.0":
+        NotRun(SEVERAL_MACHINES),
 }
+# Documents whose code blocks run as one session: serve/README.md's curl blocks talk to the
+# server its first block starts.
+SESSIONS = {"serve/README.md"}
 
 EXAMPLES = {
     "from runtime import Translator": Example(checks.TRANSLATOR_EXAMPLE),
     "from runtime import Decoding, Scheduler, Translator": Example(checks.SCHEDULER_EXAMPLE),
+    "import ray": NotRun("tests/serve/test_ray_app.py deploys the application with these calls, "
+                         "on a free port and with an export of its own"),
 }

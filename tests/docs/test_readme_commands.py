@@ -1,7 +1,7 @@
-"""The READMEs stay true: every command README.md and benchmarks/README.md show is run as
-typed against tiny models the same commands train, or is marked in tests/docs/plan.py as not
-run in CI, with the reason, and its options checked against its --help. Python examples run
-whole, then checks of what their comments promise."""
+"""The READMEs stay true: every command README.md, benchmarks/README.md and serve/README.md
+show is run as typed against tiny models the same commands train, or is marked in
+tests/docs/plan.py as not run in CI, with the reason, and its options checked against its
+--help. Python examples run whole, then checks of what their comments promise."""
 
 import pytest
 
@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 from tests.docs import options, plan, walkthrough
 from tests.docs.markdown_commands import extract
 
-DOCUMENTS = ("README.md", "benchmarks/README.md")
+DOCUMENTS = ("README.md", "benchmarks/README.md", "serve/README.md")
 EXTRACTED = [extract(ROOT / name, name) for name in DOCUMENTS]
 COMMANDS = [command for commands, _, _ in EXTRACTED for command in commands]
 EXAMPLES = [example for _, examples, _ in EXTRACTED for example in examples]
@@ -43,7 +43,7 @@ def walked(tmp_path_factory, seed_models, speed_ups):
         if not (work / "exports" / "int8-shortlist").exists():
             (work / "exports" / "int8-shortlist").symlink_to(speed_ups["int8-shortlist"])
 
-    return work, walkthrough.walk(work, COMMANDS, EXAMPLES, plan.COMMANDS, plan.EXAMPLES,
+    return work, walkthrough.walk(work, DOCUMENTS, COMMANDS, EXAMPLES, plan, plan.EXAMPLES,
                                   before_examples)
 
 
@@ -56,10 +56,20 @@ def test_the_command_works_as_typed(command, walked):
     plan.COMMANDS[command.text].check(outcome, work)
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=where)
+@pytest.mark.parametrize("example", [e for e in EXAMPLES
+                                     if isinstance(plan.EXAMPLES.get(e.key), plan.Example)],
+                         ids=where)
 def test_the_python_example_runs_and_does_what_it_says(example, walked):
     outcome = walked[1][example.where]
     assert outcome.returncode == 0, outcome.stderr[-4000:]
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES
+                                     if isinstance(plan.EXAMPLES.get(e.key), plan.NotRun)],
+                         ids=where)
+def test_a_python_example_not_run_says_why(example):
+    assert plan.EXAMPLES[example.key].reason.strip()
+    compile(example.code, example.where, "exec")  # at least it is python
 
 
 @pytest.mark.parametrize("command", NOT_RUN, ids=where)

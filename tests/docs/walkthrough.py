@@ -1,14 +1,15 @@
 """The READMEs followed as a user would: their commands run in order, block by block, as one
 bash script per block in a workspace laid out like the project (cwd `work/`, `../shared`
 beside it, `.venv/bin/python`, `benchmarks/*.py`), where the tiny models are trained and
-exported by the README's own commands. A block that starts a server runs in a user, network
-and PID namespace of its own: port 8000 as typed, nothing reachable from outside, and every
-process it started (Ray's too) gone when it ends."""
+exported by the README's own commands. A block (or a document in plan.SESSIONS) that starts a
+server runs in a user, network and PID namespace of its own: port 8000 as typed, nothing
+reachable from outside, and every process it started (Ray's too) gone when it ends."""
 
 import dataclasses
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ import time
 
 from tests.conftest import ROOT
 from tests.docs import checks
-from tests.docs.plan import Run, Server
+from tests.docs.plan import Example, Run, Server
 
 NAMESPACE = ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount-proc"]
 BLOCK_TIMEOUT = 1500  # seconds for one block's script, a backstop behind each command's own
@@ -78,12 +79,13 @@ def can_isolate():
 def run_block(work, commands, plans, isolated):
     """Runs one code block's commands (plans[i] for commands[i]) as one bash script.
     -> [Outcome]."""
-    results = work.parent / "results" / f"{commands[0].file}:{commands[0].block}".replace("/", "-")
+    first = commands[0]
+    results = work.parent / "results" / f"{first.file}:{first.block}".replace("/", "-")
     results.mkdir(parents=True)
     script, outcomes = [_PRELUDE, f"cd {shlex.quote(str(work))}"], []
     if isolated:  # the new namespace's loopback starts down
         script.append("python -c 'from train.launch import loopback_up; loopback_up()'")
-    server = None
+    servers = {}  # port -> "PID_VARIABLE RC_FILE" of the server listening there
     for index, (command, plan) in enumerate(zip(commands, plans)):
         typed = plan.command(command.text)
         outcomes.append(Outcome(typed))
@@ -91,23 +93,27 @@ def run_block(work, commands, plans, isolated):
                  for kind in ("in", "out", "err", "rc", "probe")}
         (results / f"{index}.in").write_text(plan.stdin, encoding="utf-8")
         if isinstance(plan, Server):
-            if server:
-                script.append(f"stop {server}")
+            if plan.port in servers:  # one server a port: the README stops it first too
+                script.append(f"stop {servers.pop(plan.port)}")
             script.append(f"bash -c {shlex.quote('exec ' + typed)} <{files['in']} "
-                          f">{files['out']} 2>{files['err']} & server=$!")
+                          f">{files['out']} 2>{files['err']} & server_{index}=$!")
             probe = f"{plan.probe} >{files['probe']}" if plan.probe else "true"
-            script.append(f"if ready {plan.port} $server; then {probe}; else echo 'not "
-                          f"answering /health' >>{files['err']}; fi")
-            server = f"$server {files['rc']}"
+            script.append(f"if ready {plan.port} $server_{index}; then {probe}; else echo "
+                          f"'not answering /health' >>{files['err']}; fi")
+            servers[plan.port] = f"$server_{index} {files['rc']}"
         else:
             script.append(f"timeout -k 10 {plan.timeout} bash -c {shlex.quote(typed)} "
                           f"<{files['in']} >{files['out']} 2>{files['err']}; "
                           f"echo $? >{files['rc']}")
-    if server:
-        script.append(f"stop {server}")
+    script += [f"stop {server}" for server in servers.values()]
     prefix = NAMESPACE if isolated else []
-    subprocess.run([*prefix, "bash", "-c", "\n".join(script)], env=environment(work),
-                   timeout=BLOCK_TIMEOUT, check=False)
+    process = subprocess.Popen([*prefix, "bash", "-c", "\n".join(script)],
+                               env=environment(work), start_new_session=True)
+    try:
+        process.wait(timeout=BLOCK_TIMEOUT)
+    except subprocess.TimeoutExpired:  # what is unfinished has no exit status, and fails
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
     for index, outcome in enumerate(outcomes):
         read = {kind: _read(results / f"{index}.{kind}") for kind in ("out", "err", "rc",
                                                                       "probe")}
@@ -164,25 +170,36 @@ def run_example(work, example, check):
     return Outcome(example.key, result.returncode, result.stdout, result.stderr)
 
 
-def walk(work, commands, examples, plans, examples_plan, before_examples):
+def groups(documents, commands, examples, sessions):
+    """-> [[item, ...]] in the documents' order: the commands of one code block, or of a whole
+    document for those in `sessions` (its commands talk to a server an earlier block
+    started), or one python example."""
+    order = {name: index for index, name in enumerate(documents)}
+    items = sorted(commands + examples, key=lambda item: (order[item.file], item.line))
+    found = {}
+    for item in items:
+        if hasattr(item, "code"):
+            key = (item.file, "example", item.line)
+        else:
+            key = (item.file,) if item.file in sessions else (item.file, item.block)
+        found.setdefault(key, []).append(item)
+    return list(found.values())
+
+
+def walk(work, documents, commands, examples, plans, examples_plan, before_examples):
     """Every README block in order. -> {where: Outcome} of the commands run and examples."""
-    items = sorted([(c.file != "README.md", c.block, c.line, c) for c in commands] +
-                   [(e.file != "README.md", e.line, e.line, e) for e in examples],
-                   key=lambda item: item[:3])
     outcomes, isolate = {}, can_isolate()
-    blocks = {}
-    for _, block, _, item in items:
-        blocks.setdefault((item.file, block), []).append(item)
-    for (file, _), members in blocks.items():
+    runnable = [e for e in examples if isinstance(examples_plan[e.key], Example)]
+    for members in groups(documents, commands, runnable, plans.SESSIONS):
         if hasattr(members[0], "code"):
             before_examples()
             example = members[0]
             outcomes[example.where] = run_example(work, example, examples_plan[example.key].check)
             continue
-        run = [c for c in members if isinstance(plans[c.text], Run)]
+        run = [c for c in members if isinstance(plans.COMMANDS[c.text], Run)]
         if not run:
             continue
-        isolated = any(isinstance(plans[c.text], Server) for c in run)
+        isolated = any(isinstance(plans.COMMANDS[c.text], Server) for c in run)
         if isolated and not isolate:
             for command in run:
                 outcomes[command.where] = Outcome(command.text, skipped=(
@@ -190,8 +207,7 @@ def walk(work, commands, examples, plans, examples_plan, before_examples):
                     "port 8000 and run Ray unreachable from outside"))
             continue
         started = time.monotonic()
-        for command, outcome in zip(run, run_block(work, run, [plans[c.text] for c in run],
-                                                   isolated)):
-            outcomes[command.where] = outcome
+        ran = run_block(work, run, [plans.COMMANDS[c.text] for c in run], isolated)
+        outcomes.update((command.where, outcome) for command, outcome in zip(run, ran))
         print(f"{run[0].where}: {len(run)} commands in {time.monotonic() - started:.0f} s")
     return outcomes
