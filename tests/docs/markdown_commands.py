@@ -41,13 +41,14 @@ class PythonExample:
 
 
 def fenced_blocks(text):
-    """-> [(language, first code line number, code)] of every ``` block; an unlabeled block
-    is an error, so that no command hides in one."""
-    blocks, language, start, lines = [], None, 0, []
+    """-> [(language, first code line number, code)] of every ``` block, indented ones (in a
+    list item) included; an unlabeled block is an error, so that no command hides in one."""
+    blocks, language, start, lines, indent = [], None, 0, [], 0
     for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith("```"):
+        if line.lstrip().startswith("```"):
             if language is None:
-                language, start, lines = line[3:].strip(), number + 1, []
+                indent = len(line) - len(line.lstrip())
+                language, start, lines = line.strip()[3:].strip(), number + 1, []
                 if not language:
                     raise ValueError(f"line {number}: a code block without a language; "
                                      f"label it bash, python or text")
@@ -55,7 +56,7 @@ def fenced_blocks(text):
                 blocks.append((language, start, "\n".join(lines) + "\n"))
                 language = None
         elif language is not None:
-            lines.append(line)
+            lines.append(line[indent:] if not line[:indent].strip() else line.lstrip())
     if language is not None:
         raise ValueError(f"line {start - 1}: a code block that is never closed")
     return blocks
@@ -76,11 +77,13 @@ def split_comment(line):
 
 
 def shell_commands(file, start, code):
-    commands, parts, first = [], [], None
+    commands, parts, first, open_make = [], [], None, False
     for number, line in enumerate(code.splitlines(), start):
         body, comment = split_comment(line)
         if not body.strip():
-            if comment is not None and commands and not parts:
+            if comment is None:  # a blank line: what follows is not about the command before
+                open_make = False
+            elif open_make and not parts:
                 _add_claim_line(commands, comment)
             continue
         if not parts:
@@ -91,8 +94,9 @@ def shell_commands(file, start, code):
             claim = comment.strip()[1:].strip() if comment and comment.strip().startswith("=") \
                 else None
             commands.append(Command(file, first, text, start - 1, (claim,) if claim else ()))
-            parts = []
-    return [dataclasses.replace(c, claims=_claimed_commands(c.claims)) for c in commands]
+            parts, open_make = [], text.startswith("make ")
+    return [dataclasses.replace(c, claims=_claimed_commands(c.where, c.claims))
+            for c in commands]
 
 
 def _add_claim_line(commands, comment):
@@ -100,8 +104,6 @@ def _add_claim_line(commands, comment):
     on (a line that ends in \\ continues the one before)."""
     last = commands[-1]
     stripped = comment.strip()
-    if not last.text.startswith("make "):
-        return
     if stripped.startswith("="):
         claims = (*last.claims, stripped[1:].strip())
     elif last.claims and comment.startswith("   "):
@@ -111,16 +113,18 @@ def _add_claim_line(commands, comment):
     commands[-1] = dataclasses.replace(last, claims=claims)
 
 
-def _claimed_commands(lines):
-    """The python commands among claim lines, continuations joined and a trailing
-    '(remark)' cut."""
+def _claimed_commands(where, lines):
+    """The commands of claim lines, continuations joined and a trailing '(remark)' cut; each
+    must be a python command (what make -n can confirm)."""
     commands, parts = [], []
     for line in lines:
         parts.append(line.removesuffix("\\").strip())
         if not line.endswith("\\"):
             text = re.split(r"\s+\(", " ".join(parts))[0].strip()
-            if re.match(r"(\.venv/bin/)?python ", text):
-                commands.append(text)
+            if not re.match(r"(\.venv/bin/)?python ", text):
+                raise ValueError(f"{where}: '# = {text}' should say the python command make "
+                                 f"runs (or drop the '=')")
+            commands.append(text)
             parts = []
     return tuple(commands)
 
@@ -141,10 +145,11 @@ def extract(path, name):
 
 
 def inline_commands(text, name):
-    prose = re.sub(r"```.*?```", lambda m: "\n" * m.group().count("\n"), text, flags=re.S)
+    """The `python ...` / `make ...` spans of the prose, a span broken across lines too."""
+    prose = re.sub(r"```.*?```", lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
     found = []
-    for number, line in enumerate(prose.splitlines(), 1):
-        for span in re.findall(r"`([^`]+)`", line):
-            if INLINE.match(span):
-                found.append(Command(name, number, span))
+    for match in re.finditer(r"`([^`]+)`", prose):
+        span = " ".join(match.group(1).split())
+        if INLINE.match(span):
+            found.append(Command(name, prose.count("\n", 0, match.start()) + 1, span))
     return found

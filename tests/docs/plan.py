@@ -106,7 +106,7 @@ COMMANDS = {
         Run(checks.gated("exports/shortlist", "shortlist"),
             replace=(*GATED, ("OUT_DIR", "exports/shortlist"))),
     "python -m export RUN_DIR OUT_DIR --quantize int8 --shortlist":
-        Run(checks.gated("exports/int8-shortlist", "int8"),
+        Run(checks.gated("exports/int8-shortlist", "int8", "shortlist"),
             replace=(*GATED, ("OUT_DIR", "exports/int8-shortlist"))),
     # README.md: Already trained with the keras-io tutorial? (the workspace holds tiny models
     # the tutorials' code trained, under the names the tutorials give them)
@@ -131,7 +131,7 @@ COMMANDS = {
     "python -m runtime exports/chat --chat --sample --temperature 0.8 --top-p 0.9 --seed 7":
         Run(checks.chat(2), stdin=checks.CHAT_INPUT),
     # README.md: HTTP service (in a network namespace of its own: port 8000 and Ray's ports)
-    "python -m serve exports/default": Server(checks.stopped_cleanly),
+    "python -m serve exports/default": Server(checks.listened("127.0.0.1:8000")),
     "curl -s localhost:8000/translate -H 'Content-Type: application/json' -d "
     "'{\"text\": \"How are you?\"}'": Run(checks.http_translation),
     "curl -sN localhost:8000/translate/stream -H 'Content-Type: application/json' -d "
@@ -176,7 +176,8 @@ COMMANDS = {
     # serve/README.md: one session, in a network namespace of its own (its curl blocks talk
     # to the server its first block starts)
     "python -m serve exports/default --host 0.0.0.0 --port 8080 --threads 2 --timeout 10":
-        Server(checks.probe_answered, port=8080, probe=checks.probe(8080)),
+        Server(checks.all_of(checks.listened("0.0.0.0:8080"), checks.probe_answered),
+               port=8080, probe=checks.probe(8080)),
     "curl -s localhost:8000/translate -H 'Content-Type: application/json' -d '{\"texts\": "
     "[\"I love you.\", \"Thanks!\"], \"strategy\": \"beam\", \"n_best\": 2}'":
         Run(checks.http_n_best(2, 2)),

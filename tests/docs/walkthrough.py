@@ -6,12 +6,15 @@ server runs in a user, network and PID namespace of its own: port 8000 as typed,
 reachable from outside, and every process it started (Ray's too) gone when it ends."""
 
 import dataclasses
+import hashlib
 import os
+import pathlib
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -67,7 +70,14 @@ def environment(work):
     path = os.pathsep.join([str(folder / "bin"), os.path.dirname(sys.executable),
                             os.environ.get("PATH", "")])
     return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "TMPDIR": str(folder / "tmp"),
-            "TF_CPP_MIN_LOG_LEVEL": "2", "RAY_USAGE_STATS_ENABLED": "0"}
+            "TF_CPP_MIN_LOG_LEVEL": "2", "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_TMPDIR": str(ray_folder(work))}
+
+
+def ray_folder(work):
+    """A short folder for Ray's sockets, whose paths may not exceed 107 bytes."""
+    digest = hashlib.sha1(str(work).encode()).hexdigest()[:8]
+    return pathlib.Path(tempfile.gettempdir()) / f"s2s-ray-{digest}"
 
 
 def can_isolate():
@@ -111,8 +121,10 @@ def run_block(work, commands, plans, isolated):
                                env=environment(work), start_new_session=True)
     try:
         process.wait(timeout=BLOCK_TIMEOUT)
-    except subprocess.TimeoutExpired:  # what is unfinished has no exit status, and fails
-        os.killpg(process.pid, signal.SIGKILL)
+    except subprocess.TimeoutExpired:
+        pass  # what is unfinished has no exit status, and fails
+    finally:  # nothing the block started outlives it
+        kill_session(process.pid)
         process.wait()
     for index, outcome in enumerate(outcomes):
         read = {kind: _read(results / f"{index}.{kind}") for kind in ("out", "err", "rc",
@@ -120,6 +132,18 @@ def run_block(work, commands, plans, isolated):
         outcome.stdout, outcome.stderr, outcome.probe = read["out"], read["err"], read["probe"]
         outcome.returncode = int(read["rc"]) if read["rc"].strip() else None
     return outcomes
+
+
+def kill_session(session):
+    """SIGKILL every process of the session: GNU timeout moves its command into a process
+    group of its own, so a killpg would miss it."""
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state ppid pgrp session ...
+            if int(fields[3]) == session:
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue  # gone already
 
 
 def _read(path):
@@ -132,7 +156,7 @@ _PRELUDE = textwrap.dedent("""
     set -u
     ready() {
         for _ in $(seq 900); do
-            curl -s -o /dev/null "http://127.0.0.1:$1/health" && return 0
+            curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$1/health" && return 0
             kill -0 "$2" 2>/dev/null || return 1
             sleep 0.2
         done
@@ -190,24 +214,31 @@ def walk(work, documents, commands, examples, plans, examples_plan, before_examp
     """Every README block in order. -> {where: Outcome} of the commands run and examples."""
     outcomes, isolate = {}, can_isolate()
     runnable = [e for e in examples if isinstance(examples_plan[e.key], Example)]
-    for members in groups(documents, commands, runnable, plans.SESSIONS):
-        if hasattr(members[0], "code"):
-            before_examples()
-            example = members[0]
-            outcomes[example.where] = run_example(work, example, examples_plan[example.key].check)
-            continue
-        run = [c for c in members if isinstance(plans.COMMANDS[c.text], Run)]
-        if not run:
-            continue
-        isolated = any(isinstance(plans.COMMANDS[c.text], Server) for c in run)
-        if isolated and not isolate:
-            for command in run:
-                outcomes[command.where] = Outcome(command.text, skipped=(
-                    "needs unprivileged user, network and PID namespaces (unshare) to serve on "
-                    "port 8000 and run Ray unreachable from outside"))
-            continue
-        started = time.monotonic()
-        ran = run_block(work, run, [plans.COMMANDS[c.text] for c in run], isolated)
-        outcomes.update((command.where, outcome) for command, outcome in zip(run, ran))
-        print(f"{run[0].where}: {len(run)} commands in {time.monotonic() - started:.0f} s")
+    ray_folder(work).mkdir(exist_ok=True)
+    try:
+        for members in groups(documents, commands, runnable, plans.SESSIONS):
+            if hasattr(members[0], "code"):
+                before_examples()
+                check = examples_plan[members[0].key].check
+                outcomes[members[0].where] = run_example(work, members[0], check)
+            else:
+                outcomes.update(run_group(work, members, plans.COMMANDS, isolate))
+    finally:
+        shutil.rmtree(ray_folder(work), ignore_errors=True)
     return outcomes
+
+
+def run_group(work, members, plans, isolate):
+    """-> {where: Outcome} of the group's commands that the plan runs."""
+    run = [c for c in members if isinstance(plans[c.text], Run)]
+    if not run:
+        return {}
+    isolated = any(isinstance(plans[c.text], Server) for c in run)
+    if isolated and not isolate:
+        why = ("needs unprivileged user, network and PID namespaces (unshare) to serve on port "
+               "8000 and run Ray unreachable from outside")
+        return {c.where: Outcome(c.text, skipped=why) for c in run}
+    started = time.monotonic()
+    ran = run_block(work, run, [plans[c.text] for c in run], isolated)
+    print(f"{run[0].where}: {len(run)} commands in {time.monotonic() - started:.0f} s")
+    return {command.where: outcome for command, outcome in zip(run, ran)}
