@@ -57,7 +57,6 @@ class Example:
 
 
 SYNOPSIS = "a synopsis with placeholders, not a command; its options are checked against --help"
-TRAINS_FOR_MINUTES = "trains a full model for {}; its steps run above with tiny models"
 SEVERAL_MACHINES = "the several-machines recipe: needs other machines to join the Ray cluster"
 GATED = (("RUN_DIR", "runs/default"),)
 
@@ -144,14 +143,18 @@ COMMANDS = {
     "python -m s2s_evaluate exports/default --split all --data my-test-pairs.txt":
         Run(checks.scored_pairs(checks.TEST_PAIRS)),
     # benchmarks/README.md
-    "make benchmark-train": NotRun(TRAINS_FOR_MINUTES.format("5 epochs, with 3 baselines")),
+    "make benchmark-train": NotRun("trains the full default model and the baselines for 5 "
+                                   "epochs each"),
     ".venv/bin/python benchmarks/train_speed_memory.py --epochs 5 --our-batch-sizes 64,256":
-        NotRun(TRAINS_FOR_MINUTES.format("5 epochs at 2 batch sizes, with 3 baselines")),
+        NotRun("trains the full default model at 2 batch sizes and the baselines for 5 epochs "
+               "each"),
     "make benchmark-stream": NotRun("generates and trains on 2,000,000 pairs (~4 minutes); "
                                     "tests/train/test_streaming.py covers --stream"),
     ".venv/bin/python benchmarks/runtime_settings.py exports/default --sentences 200":
         Run(checks.table_printed),
-    "make benchmark-decode": NotRun(TRAINS_FOR_MINUTES.format("12 + 8 minutes")),
+    "make benchmark-decode": NotRun("trains the default model (12 minutes, make demo) and the "
+                                    "keras-io one (8 minutes) first; decode_speed.py itself "
+                                    "runs below, on a tiny run"),
     ".venv/bin/python benchmarks/decode_speed.py --run runs/default --run runs/keras-io "
     "--before runs/default=exports/before-default --before runs/keras-io=exports/before-keras-io":
         NotRun("needs exports made before the lean graphs (format 3), by an older version; "
@@ -163,9 +166,12 @@ COMMANDS = {
     "--out benchmarks/results/subword_default":
         Run(checks.written("benchmarks/results/subword_default/decode_speed.json"),
             extra="--sentences 8 --predict-sentences 2"),
-    "make benchmark-import": NotRun(TRAINS_FOR_MINUTES.format("100 epochs (~21 minutes)")),
-    "make benchmark-quality": NotRun(TRAINS_FOR_MINUTES.format("9 x 8 minutes")),
-    "make benchmark-attention": NotRun(TRAINS_FOR_MINUTES.format("4 x 10 minutes")),
+    "make benchmark-import": NotRun("the keras-io script trains for 100 epochs (~21 minutes) "
+                                    "first; the import runs above, on tiny models the "
+                                    "tutorials' code trained"),
+    "make benchmark-quality": NotRun("trains several models for 8 minutes each (about 80 "
+                                     "minutes)"),
+    "make benchmark-attention": NotRun("trains several models for 10 minutes each"),
     "make benchmark-beam": NotRun("needs the models make benchmark-attention trains"),
     ".venv/bin/python benchmarks/serve_load.py --export exports/default --soak-minutes 10":
         NotRun("about 19 minutes, 10 of them a soak; tests/serve covers the engines"),
