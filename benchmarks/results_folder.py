@@ -10,7 +10,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PUBLISHED = os.path.join(HERE, "results")  # what the READMEs quote
-SCRATCH = os.path.join(tempfile.gettempdir(), "lstm-seq2seq-benchmarks")
+SCRATCH_NAME = "lstm-seq2seq-benchmarks"
+SCRATCH = os.path.join(tempfile.gettempdir(), SCRATCH_NAME)
 
 
 def add_out_argument(parser):

@@ -101,13 +101,16 @@ def _translate_lines(translator, batch, args):
         results = [_one(translator, text, args) for text in batch]
     for text, result in zip(batch, results):
         print(_format(text, result, args.json), flush=True)
-        if not args.json and not args.quiet and not isinstance(result, InputError):
-            _warn(translator, text, result)
+        if not isinstance(result, InputError):
+            _warn(translator, text, result, args)
     return any(isinstance(result, InputError) for result in results)
 
 
-def _warn(translator, text, result):
-    """One stderr line for each silent change to an input (plain output and chat)."""
+def _warn(translator, text, result, args):
+    """One stderr line for each silent change to an input (plain output and chat; --json
+    reports them in its records, --quiet silences them)."""
+    if args.json or args.quiet:
+        return
     shown = _shorten(text)
     if result.truncated:
         print(f"warning: {shown!r} was cut to its first {translator.max_input_length} tokens, "
@@ -191,8 +194,7 @@ def _heatmap(translator, args):
         title += f"\n(input cut to its first {len(result.source_tokens)} tokens)"
     save_heatmap(result, args.heatmap, title=title)
     print(_format(args.texts[0], result, args.json), flush=True)
-    if not args.json and not args.quiet:
-        _warn(translator, args.texts[0], result)
+    _warn(translator, args.texts[0], result, args)
     print(f"attention heat map: {args.heatmap}", file=sys.stderr)
     return 0
 
@@ -216,12 +218,11 @@ def _chat(translator, args):
             print(f"error: {error}", file=sys.stderr)
             continue
         print("bot> " + result.text, flush=True)
-        if not args.quiet:
-            _warn(translator, line, result)
-            if not result.text and args.decoding.strategy != "greedy" \
-                    and not args.decoding.min_length:
-                print("warning: the likeliest reply is empty; --min-length 1 (or more) "
-                      "makes beam search and sampling write something", file=sys.stderr)
+        _warn(translator, line, result, args)
+        if not args.quiet and not result.text and args.decoding.strategy != "greedy" \
+                and not args.decoding.min_length:
+            print("warning: the likeliest reply is empty; --min-length 1 (or more) "
+                  "makes beam search and sampling write something", file=sys.stderr)
 
 
 if __name__ == "__main__":

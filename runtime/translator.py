@@ -158,8 +158,8 @@ class Translator:
         if attention and not self.has_attention:
             raise ValueError(f"{self.export.folder} has no attention weights to return: its "
                              f"model has no attention (train one with --attention luong)")
-        max_length = positive_int("max_length", self.manifest.max_target_length
-                               if max_length is None else max_length)
+        if max_length is None:
+            max_length = self.manifest.max_target_length
         decoding = _GREEDY if decoding is None else decoding
         if not isinstance(decoding, Decoding):
             raise TypeError(f"decoding must be a runtime.Decoding, got {type(decoding).__name__}")

@@ -65,16 +65,15 @@ def _fit(strategy, placement, run_parts, config, data, checkpoint, state, comple
     epoch_end.set_model(model)
     epoch_end.on_train_begin()
     train_step, evaluate_step = _steps(strategy, model)
-    replicas = strategy.num_replicas_in_sync
-    training = iter(_distribute(strategy, data.train, replicas, endless_training_batches(
+    training = iter(_distribute(strategy, data.train, endless_training_batches(
         data.train, config.batch_size, config.seed, first_epoch)))
     validation_batch_list = validation_batches(data.validation, config.batch_size)
+    validation_dataset = _distribute(strategy, data.validation, validation_batch_list)
     steps = steps_per_epoch(len(data.train), config.batch_size)
     for epoch in range(first_epoch, end_epoch):
         epoch_end.on_epoch_begin(epoch)
         loss, accuracy = _run_epoch(train_step, training, steps)
-        validation = iter(_distribute(strategy, data.validation, replicas, validation_batch_list))
-        val_loss, val_accuracy = _run_epoch(evaluate_step, validation,
+        val_loss, val_accuracy = _run_epoch(evaluate_step, iter(validation_dataset),
                                             len(validation_batch_list))
         logs = {"loss": loss, "masked_accuracy": accuracy, "val_loss": val_loss,
                 "val_masked_accuracy": val_accuracy}
@@ -132,7 +131,9 @@ def _run_epoch(step, iterator, steps):
     return loss_sum / rows_sum, accuracy_sum / steps
 
 
-def _distribute(strategy, split, replicas, batches):
+def _distribute(strategy, split, batches):
+    replicas = strategy.num_replicas_in_sync
+
     def dataset_fn(context):
         local = replicas // context.num_input_pipelines
         first = context.input_pipeline_id * local

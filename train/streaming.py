@@ -55,7 +55,7 @@ def prepare_streamed(path, config, vocabularies=None, tokenizers=None):
         models = ()
         tokenizers = tokenizers or (Tokenizer(config.level, config.lowercase),) * 2
         if vocabularies is None:
-            vocabularies = _count_vocabularies(pairs, config, tokenizers, kept_pairs)
+            vocabularies = _count_vocabularies(pairs, config, tokenizers)
     report = LoadReport(str(path))
     folder = cache_folder()
     train_split, validation_split = _write_cache(
@@ -86,8 +86,10 @@ def _first_texts(pairs, config, report):
         yield source_text, target_text
 
 
-def _count_vocabularies(pairs, config, tokenizers, kept_pairs):
+def _count_vocabularies(pairs, config, tokenizers):
     """Pass 1 (char/word): count the training pairs' tokens -> (source, target) Vocabulary."""
+    from train.dataset import kept_pairs  # dataset dispatches here
+
     counts = (collections.Counter(), collections.Counter())
     held_out = HoldOut(config.seed, config.val_fraction)
     report = LoadReport("")

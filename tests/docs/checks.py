@@ -6,6 +6,7 @@ import json
 import shlex
 import tomllib
 
+from benchmarks.results_folder import SCRATCH_NAME
 from runtime.manifest import MANIFEST_FILE, Manifest
 from tests.conftest import ROOT
 from train import cluster, run_dir
@@ -21,11 +22,14 @@ def probe(port):
             f"-d '{{\"text\": \"How are you?\"}}'")
 
 
+# Options appended to the README's training commands so that CI trains tiny models for one
+# epoch; the README's own options are still parsed and applied (the last value wins).
+TINY = "--num-samples 400 --epochs 1 --embedding-dim 8 --latent-dim 16 --samples 1"
+TINY_SUBWORD = TINY + " --subword-vocab-size 400 --combine-dim 8"
 # make demo, on a tiny model written into the workspace instead of runs/default.
 DEMO = (f"make -C {shlex.quote(str(ROOT))} demo RUN_DIR=\"$PWD/runs/default\" "
-        f"EXPORT_DIR=\"$PWD/exports/default\" TRAIN_OPTIONS=\"--num-samples 1500 --epochs 1 "
-        f"--embedding-dim 8 --latent-dim 16 --subword-vocab-size 400 --combine-dim 8 "
-        f"--samples 2\"")
+        f"EXPORT_DIR=\"$PWD/exports/default\" "
+        f"TRAIN_OPTIONS=\"{TINY_SUBWORD} --num-samples 1500 --samples 2\"")
 PIP_REASON = ("installs into the environment; CI installs every extra at once (make test: "
               "pip install -e \".[train,export,evaluate,plot,dev,serve,ray]\"), and the extra "
               "is checked against pyproject.toml")
@@ -109,11 +113,15 @@ def json_lines(count, keys):
 def n_best(count):
     def check(outcome, work):
         lines(1)(outcome, work)
-        record = json.loads(outcome.stdout)
-        scores = [candidate["score"] for candidate in record["n_best"]]
-        assert len(scores) == count and scores == sorted(scores, reverse=True), record
-        assert record["output"] == record["n_best"][0]["output"]
+        ranked(json.loads(outcome.stdout), count)
     return check
+
+
+def ranked(record, count):
+    """`count` candidates, best first, the first of them the record's output."""
+    scores = [candidate["score"] for candidate in record["n_best"]]
+    assert len(scores) == count and scores == sorted(scores, reverse=True), record
+    assert record["output"] == record["n_best"][0]["output"], record
 
 
 def chat(replies):
@@ -176,9 +184,7 @@ def http_n_best(texts, candidates):
         records = json.loads(outcome.stdout)
         assert len(records) == texts, records
         for record in records:
-            scores = [candidate["score"] for candidate in record["n_best"]]
-            assert len(scores) == candidates and scores == sorted(scores, reverse=True), record
-            assert record["output"] == record["n_best"][0]["output"], record
+            ranked(record, candidates)
     return check
 
 
@@ -209,7 +215,7 @@ def table_printed(outcome, work):
 
 def scratch(work):
     """The benchmarks' default --out, under the workspace's TMPDIR (walkthrough.py)."""
-    return work.parent / "tmp" / "lstm-seq2seq-benchmarks"
+    return work.parent / "tmp" / SCRATCH_NAME
 
 
 def result_written(name):

@@ -11,10 +11,7 @@ import typing
 
 from tests.docs import checks
 
-# Options appended to the README's training commands so that CI trains tiny models for one
-# epoch; the README's own options are still parsed and applied (the last value wins).
-TINY = "--num-samples 400 --epochs 1 --embedding-dim 8 --latent-dim 16 --samples 1"
-TINY_SUBWORD = TINY + " --subword-vocab-size 400 --combine-dim 8"
+TINY, TINY_SUBWORD = checks.TINY, checks.TINY_SUBWORD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,7 +120,7 @@ COMMANDS = {
     "python -m runtime exports/default < english.txt > french.txt":
         Run(checks.translated_file("english.txt", "french.txt")),
     'python -m runtime exports/default --json "Hi."':
-        Run(checks.json_lines(1, {"input", "output", "unknown", "truncated"})),
+        Run(checks.json_lines(1, checks.RECORD)),
     "python -m runtime exports/chat --chat": Run(checks.chat(2), stdin=checks.CHAT_INPUT),
     'python -m runtime exports/luong "I love you." --heatmap love.png':
         Run(checks.png("love.png")),

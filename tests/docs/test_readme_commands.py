@@ -43,8 +43,7 @@ def walked(tmp_path_factory, seed_models, speed_ups):
         if not (work / "exports" / "int8-shortlist").exists():
             (work / "exports" / "int8-shortlist").symlink_to(speed_ups["int8-shortlist"])
 
-    return work, walkthrough.walk(work, DOCUMENTS, COMMANDS, EXAMPLES, plan, plan.EXAMPLES,
-                                  before_examples)
+    return work, walkthrough.walk(work, DOCUMENTS, COMMANDS, EXAMPLES, plan, before_examples)
 
 
 @pytest.mark.parametrize("command", RUN, ids=where)

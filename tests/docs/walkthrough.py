@@ -210,16 +210,16 @@ def groups(documents, commands, examples, sessions):
     return list(found.values())
 
 
-def walk(work, documents, commands, examples, plans, examples_plan, before_examples):
+def walk(work, documents, commands, examples, plans, before_examples):
     """Every README block in order. -> {where: Outcome} of the commands run and examples."""
     outcomes, isolate = {}, can_isolate()
-    runnable = [e for e in examples if isinstance(examples_plan[e.key], Example)]
+    runnable = [e for e in examples if isinstance(plans.EXAMPLES[e.key], Example)]
     ray_folder(work).mkdir(exist_ok=True)
     try:
         for members in groups(documents, commands, runnable, plans.SESSIONS):
             if hasattr(members[0], "code"):
                 before_examples()
-                check = examples_plan[members[0].key].check
+                check = plans.EXAMPLES[members[0].key].check
                 outcomes[members[0].where] = run_example(work, members[0], check)
             else:
                 outcomes.update(run_group(work, members, plans.COMMANDS, isolate))
